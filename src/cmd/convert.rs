@@ -1,0 +1,197 @@
+//! `liclog convert`
+
+use std::cell::RefCell;
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use liclog::convert::{ConvertOptions, Converter};
+use liclog::dating::Zone;
+use liclog::input::Decoding;
+use liclog::read::ReadOptions;
+use liclog::write::{WriteOptions, writer_for};
+use liclog::{Error, Format};
+
+use super::output::Output;
+use super::{Stderr, code_of, report};
+use crate::exit;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Input format (flexnet, rlm-report, rlm-debug, sentinel, lmx, lum); detected per file when omitted
+    #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
+    from: Option<Format>,
+    /// Output format: jsonl or csv
+    #[arg(long, value_name = "FORMAT", default_value = "jsonl", value_parser = parse_format)]
+    to: Format,
+    /// Write to PATH (atomically: a failed run leaves no file); - is stdout
+    #[arg(short, long, value_name = "PATH", default_value = "-")]
+    output: String,
+    /// Add each line's original text as the `raw` field
+    #[arg(long)]
+    raw: bool,
+    /// Date of the first line, for fragments that carry no date anywhere
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    date: Option<jiff::civil::Date>,
+    /// Time zone of the log's wall-clock times (IANA name such as Europe/Madrid, UTC, or +05:30); adds UTC offsets
+    #[arg(long, value_name = "ZONE", value_parser = parse_zone)]
+    tz: Option<Zone>,
+    /// Encoding of inputs without a BOM (windows-1252, shift_jis, euc-jp, gbk, ...); default UTF-8
+    #[arg(long, value_name = "LABEL")]
+    encoding: Option<String>,
+    /// CSV for Excel: a UTF-8 BOM and CRLF line ends
+    #[arg(long)]
+    excel: bool,
+    /// Fail (exit 1) on the first line that matches no known shape
+    #[arg(long)]
+    strict: bool,
+    /// Print a per-kind event count summary on stderr
+    #[arg(short, long)]
+    verbose: bool,
+    /// Log files, plain or gzipped; - reads stdin
+    #[arg(value_name = "INPUT", required = true)]
+    inputs: Vec<String>,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    Format::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
+    s.parse().map_err(|e| format!("expected YYYY-MM-DD: {e}"))
+}
+
+fn parse_zone(s: &str) -> Result<Zone, String> {
+    Zone::parse(s)
+}
+
+pub fn run(args: Args) -> u8 {
+    match convert(args) {
+        Ok(code) => code,
+        Err(e) => report(&e),
+    }
+}
+
+fn convert(args: Args) -> Result<u8, Error> {
+    if !args.to.can_write() {
+        return Err(args.to.not_supported("output"));
+    }
+    if args.excel && args.to != Format::Csv {
+        return Err(Error::Usage("--excel applies to --to csv".into()));
+    }
+    if let Some(from) = args.from
+        && !from.can_read()
+    {
+        return Err(from.not_supported("input"));
+    }
+    let options = ConvertOptions {
+        from: args.from,
+        read: ReadOptions {
+            date: args.date,
+            tz: args.tz,
+        },
+        decoding: Decoding::from_label(args.encoding.as_deref())?,
+        strict: args.strict,
+    };
+    let output = Output::create(&args.output).map_err(Error::Write)?;
+    let sink = output.writer().map_err(Error::Write)?;
+    let write_options = WriteOptions {
+        raw: args.raw,
+        excel: args.excel,
+    };
+    let mut writer = writer_for(args.to, sink, write_options)?;
+    let show_progress =
+        std::io::stderr().is_terminal() && !(output.is_stdout() && std::io::stdout().is_terminal());
+    let progress = show_progress.then(Progress::new);
+
+    let mut converter = Converter::new(options, writer.as_mut());
+    let mut diag = Stderr;
+    for name in &args.inputs {
+        let mut on_open = |input: &liclog::input::Input| {
+            if let Some(p) = &progress {
+                p.watch(&input.name, input.stored_len, input.stored_read.clone());
+            }
+        };
+        let result = converter.add_input(name, &mut diag, &mut on_open);
+        if let Some(p) = &progress {
+            p.input_done();
+        }
+        result?; // stops the run: nothing is committed
+    }
+    let failures = std::mem::take(&mut converter.failures);
+    let lines = converter.lines;
+    let counts = converter.finish()?;
+    drop(writer);
+    if let Some(p) = progress {
+        p.finish();
+    }
+    output.commit().map_err(Error::Write)?;
+
+    let mut code = exit::OK;
+    for failure in &failures {
+        code = code.max(report(failure));
+    }
+    if args.verbose {
+        let events: u64 = counts.iter().map(|(_, n)| n).sum();
+        eprintln!("liclog: {} input(s), {lines} lines, {events} events", args.inputs.len());
+        for (kind, n) in &counts {
+            eprintln!("{:>12}  {}", n, kind.name());
+        }
+    }
+    // An input that failed outranks one whose format was unknown.
+    if failures.iter().any(|f| code_of(f) == exit::INPUT) {
+        code = exit::INPUT;
+    }
+    Ok(code)
+}
+
+/// A progress bar over the stored (compressed) bytes of the current input,
+/// shown only on a terminal. A ticker thread copies the input's byte
+/// counter into the bar, so the hot loop does no progress work at all.
+struct Progress {
+    bar: ProgressBar,
+    ticker: RefCell<Option<Arc<AtomicBool>>>,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("{msg} {wide_bar} {bytes}/{total_bytes} {binary_bytes_per_sec} {eta}")
+                .expect("valid template"),
+        );
+        Progress {
+            bar,
+            ticker: RefCell::new(None),
+        }
+    }
+
+    fn watch(&self, name: &str, len: Option<u64>, read: Arc<AtomicU64>) {
+        self.input_done();
+        self.bar.reset();
+        self.bar.set_length(len.unwrap_or(0));
+        self.bar.set_message(name.to_string());
+        let stop = Arc::new(AtomicBool::new(false));
+        let (bar, flag) = (self.bar.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                bar.set_position(read.load(Ordering::Relaxed));
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+        *self.ticker.borrow_mut() = Some(stop);
+    }
+
+    fn input_done(&self) {
+        if let Some(stop) = self.ticker.borrow_mut().take() {
+            stop.store(true, Ordering::Relaxed);
+        }
+    }
+
+    fn finish(self) {
+        self.input_done();
+        self.bar.finish_and_clear();
+    }
+}

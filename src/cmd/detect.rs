@@ -1,0 +1,59 @@
+//! `liclog detect`: one tab-separated line per input:
+//! path, format, encoding, compression, reason.
+
+use std::io::Write;
+
+use liclog::input::{Decoding, Input};
+
+use super::report;
+use crate::exit;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Decode inputs that have no BOM with this encoding (WHATWG label)
+    #[arg(long, value_name = "LABEL")]
+    encoding: Option<String>,
+    /// Files to inspect; - reads stdin
+    #[arg(value_name = "INPUT", required = true)]
+    inputs: Vec<String>,
+}
+
+pub fn run(args: Args) -> u8 {
+    let decoding = match Decoding::from_label(args.encoding.as_deref()) {
+        Ok(d) => d,
+        Err(e) => return report(&e),
+    };
+    let mut code = exit::OK;
+    let mut out = std::io::stdout().lock();
+    for name in &args.inputs {
+        let input = match Input::open(name, decoding) {
+            Ok(i) => i,
+            Err(e) => {
+                code = code.max(report(&e));
+                continue;
+            }
+        };
+        let d = liclog::detect::detect(&input);
+        let mut encoding = input.encoding.clone();
+        if input.bom {
+            encoding.push_str("-bom");
+        }
+        let mut reason = d.reason;
+        if !input.head_valid {
+            reason.push_str(&format!("; not valid {}: pass --encoding LABEL", input.encoding));
+        }
+        let format = d.format.map_or("unknown", |f| f.name());
+        if d.format.is_none() {
+            code = code.max(exit::FORMAT);
+        }
+        let line = format!("{name}\t{format}\t{encoding}\t{}\t{reason}\n", input.compression.name());
+        if let Err(e) = out.write_all(line.as_bytes()) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                return code;
+            }
+            eprintln!("liclog: error: writing output: {e}");
+            return exit::OUTPUT;
+        }
+    }
+    code
+}

@@ -1,0 +1,41 @@
+//! One module per subcommand, plus what they share.
+
+pub mod convert;
+pub mod detect;
+pub mod output;
+pub mod schema;
+
+use liclog::Error;
+
+use crate::exit;
+
+/// Prints an error the way every subcommand does and picks its exit code.
+pub fn report(err: &Error) -> u8 {
+    if let Error::Write(e) = err
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        // The reader of our output went away (`| head`): not an error.
+        return exit::OK;
+    }
+    eprintln!("liclog: error: {err}");
+    code_of(err)
+}
+
+pub fn code_of(err: &Error) -> u8 {
+    match err {
+        Error::Strict { .. } => exit::STRICT,
+        Error::Usage(_) | Error::UnknownEncoding(_) | Error::UnknownFormat(..) => exit::USAGE,
+        Error::Write(_) => exit::OUTPUT,
+        Error::Unrecognised { .. } | Error::NotSupported { .. } => exit::FORMAT,
+        _ if err.is_input_error() => exit::INPUT,
+        _ => exit::INPUT,
+    }
+}
+
+pub struct Stderr;
+
+impl liclog::convert::Diagnostics for Stderr {
+    fn warning(&mut self, message: &str) {
+        eprintln!("liclog: warning: {message}");
+    }
+}

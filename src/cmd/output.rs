@@ -1,0 +1,64 @@
+//! Output targets: stdout, or a file written atomically (a temporary file
+//! beside the target, renamed over it only once everything is written).
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use tempfile::NamedTempFile;
+
+pub enum Output {
+    Stdout,
+    File { temp: NamedTempFile, target: PathBuf },
+}
+
+impl Output {
+    pub fn create(path: &str) -> io::Result<Output> {
+        if path == "-" {
+            return Ok(Output::Stdout);
+        }
+        let target = PathBuf::from(path);
+        let dir = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let temp = tempfile::Builder::new().prefix(".liclog-").suffix(".tmp").tempfile_in(&dir)?;
+        Ok(Output::File { temp, target })
+    }
+
+    pub fn writer(&self) -> io::Result<Box<dyn Write>> {
+        Ok(match self {
+            Output::Stdout => Box::new(io::stdout().lock()),
+            Output::File { temp, .. } => Box::new(temp.as_file().try_clone()?),
+        })
+    }
+
+    pub fn is_stdout(&self) -> bool {
+        matches!(self, Output::Stdout)
+    }
+
+    /// Makes the output visible under its name. Dropping an `Output`
+    /// without committing deletes the temporary file.
+    pub fn commit(self) -> io::Result<()> {
+        if let Output::File { temp, target } = self {
+            temp.as_file().sync_all()?;
+            set_mode_like(&target, temp.as_file())?;
+            temp.persist(&target).map_err(|e| e.error)?;
+        }
+        Ok(())
+    }
+}
+
+/// The temporary file is private (0600); the result should have the mode a
+/// plain create would give, or the mode of the file it replaces.
+fn set_mode_like(target: &Path, file: &File) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(target).map(|m| m.permissions().mode()).unwrap_or(0o644);
+        file.set_permissions(std::fs::Permissions::from_mode(mode & 0o7777))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (target, file);
+    Ok(())
+}

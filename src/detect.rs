@@ -1,0 +1,91 @@
+//! Recognising an input's format from its first decoded bytes.
+
+use crate::format::Format;
+use crate::input::Input;
+use crate::read::flexnet::looks_like_flexnet;
+
+pub struct Detection {
+    pub format: Option<Format>,
+    /// What was recognised, or why nothing was.
+    pub reason: String,
+}
+
+pub fn detect(input: &Input) -> Detection {
+    detect_text(&input.head)
+}
+
+pub fn detect_text(head: &str) -> Detection {
+    let found = |format, reason: String| Detection {
+        format: Some(format),
+        reason,
+    };
+    let head = head.strip_prefix('\u{feff}').unwrap_or(head);
+    let first = head.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    if first.starts_with("source,line,format,kind,") {
+        return found(Format::Csv, "liclog canonical CSV header".into());
+    }
+    if first.starts_with("{\"source\":") && first.contains("\"kind\":") {
+        return found(Format::Jsonl, "liclog canonical JSONL".into());
+    }
+    for line in head.lines().take(200) {
+        if let Some(rest) = line.strip_prefix("RLM Report Log Format ") {
+            return found(Format::RlmReport, format!("'RLM Report Log Format {}'", rest.trim()));
+        }
+        if line.starts_with('#') && line.contains("Sentinel RMS") {
+            return found(Format::Sentinel, format!("'{}'", line.trim()));
+        }
+    }
+    if let Some(reason) = looks_like_flexnet(head) {
+        return found(Format::Flexnet, reason);
+    }
+    if let Some(reason) = looks_like_rlm_debug(head) {
+        return found(Format::RlmDebug, reason);
+    }
+    let reason = if head.is_empty() {
+        "the input is empty".to_string()
+    } else {
+        let shown: String = first.chars().take(60).collect();
+        format!("no known log shape; first line: {shown:?}")
+    };
+    Detection { format: None, reason }
+}
+
+/// `05/11 15:17 (demo) OUT: ...`.
+fn looks_like_rlm_debug(head: &str) -> Option<String> {
+    let shaped = |l: &str| {
+        let b = l.as_bytes();
+        b.len() > 13
+            && b[2] == b'/'
+            && b[5] == b' '
+            && b[8] == b':'
+            && b[11] == b' '
+            && b[12] == b'('
+            && [0, 1, 3, 4, 6, 7, 9, 10].iter().all(|&i| b[i].is_ascii_digit())
+    };
+    let lines: Vec<&str> = head.lines().filter(|l| !l.trim().is_empty()).take(400).collect();
+    let n = lines.iter().filter(|l| shaped(l)).count();
+    (n > 0 && n * 2 >= lines.len()).then(|| format!("{n} 'mm/dd hh:mm (isv) text' lines"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_each_shape() {
+        assert_eq!(
+            detect_text(" 7:32:57 (lmgrd) FlexNet (v9.50) started on hqnas2 (IBM PC) (5/9/2005)\n").format,
+            Some(Format::Flexnet)
+        );
+        assert_eq!(
+            detect_text("RLM Report Log Format 2, version 9.4, authenticated\n").format,
+            Some(Format::RlmReport)
+        );
+        assert_eq!(
+            detect_text("05/11 15:17 (demo) OUT: analytics v2.09 by cecil@win2008\n").format,
+            Some(Format::RlmDebug)
+        );
+        assert_eq!(detect_text("hello world\n").format, None);
+        assert_eq!(detect_text("").reason, "the input is empty");
+    }
+}

@@ -1,0 +1,282 @@
+//! The canonical event (schema version 1, documented in `docs/schema.md`).
+//!
+//! Events borrow their text from the reader's line buffer, so that the hot
+//! path allocates nothing per line; a writer consumes each event before the
+//! reader moves on.
+
+use crate::format::Format;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+macro_rules! kinds {
+    ($($variant:ident = $name:literal => $xslm:expr,)*) => {
+        /// What happened. Closed list; `docs/schema.md` explains each one.
+        #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Kind { $($variant,)* }
+
+        impl Kind {
+            pub const ALL: &'static [Kind] = &[$(Kind::$variant,)*];
+
+            pub fn name(self) -> &'static str {
+                match self { $(Kind::$variant => $name,)* }
+            }
+
+            /// The Open Group XSLM `CLASS/TYPE/SUBTYPE` this kind records, or
+            /// `None` where XSLM defines no event for it.
+            pub fn xslm(self) -> Option<&'static str> {
+                match self { $(Kind::$variant => $xslm,)* }
+            }
+        }
+    };
+}
+
+kinds! {
+    Checkout = "checkout" => Some("APPLICATION/REQUEST_LICENSE/GRANTED"),
+    Checkin = "checkin" => Some("APPLICATION/RELEASE_LICENSE/NULL"),
+    Denial = "denial" => Some("APPLICATION/REQUEST_LICENSE/DENIED"),
+    Unsupported = "unsupported" => Some("APPLICATION/REQUEST_LICENSE/DENIED"),
+    Queued = "queued" => None,
+    Dequeued = "dequeued" => None,
+    Inuse = "inuse" => Some("APPLICATION/CONFIRM/NULL"),
+    ServerStart = "server_start" => Some("LICENSING_SYSTEM/LICENSE_SERVER_START/NULL"),
+    ServerStop = "server_stop" => Some("LICENSING_SYSTEM/LICENSE_SERVER_STOP/NULL"),
+    Reread = "reread" => Some("ADMINISTRATION/INSTALL/REPLACE"),
+    Timestamp = "timestamp" => None,
+    TimeJump = "time_jump" => None,
+    LogStart = "log_start" => None,
+    LogEnd = "log_end" => None,
+    Product = "product" => Some("ADMINISTRATION/INSTALL/NEW"),
+    Meter = "meter" => Some("APPLICATION/RECORD/CONSUMPTIVE"),
+    RoamExtend = "roam_extend" => Some("APPLICATION/REQUEST_LICENSE/GRANTED"),
+    Reservation = "reservation" => Some("ADMINISTRATION/ASSIGN/USERS"),
+    TempLicense = "temp_license" => Some("ADMINISTRATION/INSTALL/NEW"),
+    Auth = "auth" => None,
+    Message = "message" => None,
+    Unknown = "unknown" => None,
+}
+
+/// How the date part of `time` was derived.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum TimeSource {
+    /// The line itself carries the full date.
+    Record,
+    /// The server start banner (or the system date printed with it).
+    Banner,
+    /// A periodic `TIMESTAMP` line.
+    Timestamp,
+    /// An anchor plus one or more midnight rollovers (the clock went back).
+    Rollover,
+    /// `--date` on the command line.
+    Option,
+    /// No date could be derived: `time` holds the time of day only.
+    None,
+}
+
+impl TimeSource {
+    pub const ALL: [TimeSource; 6] = [
+        TimeSource::Record,
+        TimeSource::Banner,
+        TimeSource::Timestamp,
+        TimeSource::Rollover,
+        TimeSource::Option,
+        TimeSource::None,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TimeSource::Record => "record",
+            TimeSource::Banner => "banner",
+            TimeSource::Timestamp => "timestamp",
+            TimeSource::Rollover => "rollover",
+            TimeSource::Option => "option",
+            TimeSource::None => "none",
+        }
+    }
+}
+
+/// A local wall-clock time as the log wrote it, plus what is known about
+/// its date and its UTC offset.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Time {
+    pub date: Option<jiff::civil::Date>,
+    /// Seconds since local midnight.
+    pub seconds: u32,
+    /// Fraction of a second exactly as written: (digits value, digit count).
+    pub fraction: Option<(u32, u8)>,
+    /// Seconds east of UTC, only when the log or `--tz` states it.
+    pub offset: Option<i32>,
+}
+
+impl Time {
+    pub fn of_day(seconds: u32) -> Time {
+        Time {
+            date: None,
+            seconds,
+            fraction: None,
+            offset: None,
+        }
+    }
+
+    /// ISO 8601: `2024-01-03T15:00:07`, `...07.25`, `...07-05:00`, or
+    /// `15:00:07` when the date is unknown.
+    pub fn write_iso(&self, out: &mut Vec<u8>) {
+        if let Some(d) = self.date {
+            push_padded(out, i32::from(d.year()).unsigned_abs(), 4);
+            out.push(b'-');
+            push_padded(out, d.month() as u32, 2);
+            out.push(b'-');
+            push_padded(out, d.day() as u32, 2);
+            out.push(b'T');
+        }
+        push_padded(out, self.seconds / 3600, 2);
+        out.push(b':');
+        push_padded(out, self.seconds / 60 % 60, 2);
+        out.push(b':');
+        push_padded(out, self.seconds % 60, 2);
+        if let Some((value, digits)) = self.fraction {
+            out.push(b'.');
+            push_padded(out, value, digits as usize);
+        }
+        if let Some(off) = self.offset {
+            if off == 0 {
+                out.push(b'Z');
+            } else {
+                out.push(if off < 0 { b'-' } else { b'+' });
+                let off = off.unsigned_abs();
+                push_padded(out, off / 3600, 2);
+                out.push(b':');
+                push_padded(out, off / 60 % 60, 2);
+            }
+        }
+    }
+
+    pub fn to_iso(&self) -> String {
+        let mut v = Vec::with_capacity(32);
+        self.write_iso(&mut v);
+        String::from_utf8(v).expect("ASCII")
+    }
+}
+
+fn push_padded(out: &mut Vec<u8>, value: u32, width: usize) {
+    let mut digits = [b'0'; 10];
+    let mut n = value;
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let len = digits.len() - i;
+    out.extend(std::iter::repeat_n(b'0', width.saturating_sub(len)));
+    out.extend_from_slice(&digits[i..]);
+}
+
+/// A value in `extra`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value<'a> {
+    Str(&'a str),
+    Owned(String),
+    Int(i64),
+}
+
+impl Value<'_> {
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            Value::Owned(s) => Some(s),
+            Value::Int(_) => None,
+        }
+    }
+}
+
+/// One canonical event. Field meanings are in `docs/schema.md`.
+#[derive(Clone, Debug)]
+pub struct Event<'a> {
+    pub source: &'a str,
+    pub line: u64,
+    pub format: Format,
+    pub kind: Kind,
+    /// Overrides `kind.xslm()` where one kind covers several XSLM events.
+    pub xslm: Option<&'static str>,
+    pub time: Option<Time>,
+    pub time_source: TimeSource,
+    pub server: Option<&'a str>,
+    pub daemon: Option<&'a str>,
+    pub feature: Option<&'a str>,
+    pub version: Option<&'a str>,
+    pub user: Option<&'a str>,
+    pub host: Option<&'a str>,
+    pub count: Option<u64>,
+    pub handle: Option<&'a str>,
+    pub reason: Option<&'a str>,
+    pub code: Option<&'a str>,
+    pub extra: Vec<(&'static str, Value<'a>)>,
+    /// The line's original text without its line ending.
+    pub raw: &'a str,
+}
+
+impl<'a> Event<'a> {
+    pub fn new(source: &'a str, line: u64, format: Format, kind: Kind, raw: &'a str) -> Self {
+        Event {
+            source,
+            line,
+            format,
+            kind,
+            xslm: None,
+            time: None,
+            time_source: TimeSource::None,
+            server: None,
+            daemon: None,
+            feature: None,
+            version: None,
+            user: None,
+            host: None,
+            count: None,
+            handle: None,
+            reason: None,
+            code: None,
+            extra: Vec::new(),
+            raw,
+        }
+    }
+
+    pub fn xslm(&self) -> Option<&'static str> {
+        self.xslm.or(self.kind.xslm())
+    }
+
+    pub fn extra_str(&mut self, key: &'static str, value: &'a str) {
+        self.extra.push((key, Value::Str(value)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_times() {
+        let mut t = Time::of_day(7 * 3600 + 32 * 60 + 57);
+        assert_eq!(t.to_iso(), "07:32:57");
+        t.date = Some(jiff::civil::date(2005, 5, 9));
+        assert_eq!(t.to_iso(), "2005-05-09T07:32:57");
+        t.fraction = Some((25, 4));
+        t.offset = Some(-5 * 3600);
+        assert_eq!(t.to_iso(), "2005-05-09T07:32:57.0025-05:00");
+        t.offset = Some(0);
+        t.fraction = None;
+        assert_eq!(t.to_iso(), "2005-05-09T07:32:57Z");
+        t.offset = Some(5 * 3600 + 1800);
+        assert_eq!(t.to_iso(), "2005-05-09T07:32:57+05:30");
+    }
+
+    #[test]
+    fn every_kind_has_a_unique_name() {
+        let mut names: Vec<_> = Kind::ALL.iter().map(|k| k.name()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), Kind::ALL.len());
+    }
+}

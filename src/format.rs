@@ -1,0 +1,86 @@
+//! Every format liclog knows by name, in one place (flags, `detect`, docs).
+
+use crate::error::{Error, Result};
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    Flexnet,
+    RlmReport,
+    RlmDebug,
+    Sentinel,
+    Lmx,
+    Lum,
+    Jsonl,
+    Csv,
+}
+
+impl Format {
+    pub const ALL: [Format; 8] = [
+        Format::Flexnet,
+        Format::RlmReport,
+        Format::RlmDebug,
+        Format::Sentinel,
+        Format::Lmx,
+        Format::Lum,
+        Format::Jsonl,
+        Format::Csv,
+    ];
+    pub const NAMES: &'static str = "flexnet, rlm-report, rlm-debug, sentinel, lmx, lum, jsonl, csv";
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Flexnet => "flexnet",
+            Format::RlmReport => "rlm-report",
+            Format::RlmDebug => "rlm-debug",
+            Format::Sentinel => "sentinel",
+            Format::Lmx => "lmx",
+            Format::Lum => "lum",
+            Format::Jsonl => "jsonl",
+            Format::Csv => "csv",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Format> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(name))
+            .ok_or_else(|| Error::UnknownFormat(name.to_string(), Format::NAMES))
+    }
+
+    /// Formats that `convert` can read today.
+    pub fn can_read(self) -> bool {
+        matches!(self, Format::Flexnet)
+    }
+
+    /// Formats that `convert --to` can write today.
+    pub fn can_write(self) -> bool {
+        matches!(self, Format::Jsonl | Format::Csv)
+    }
+
+    pub fn not_supported(self, direction: &str) -> Error {
+        Error::NotSupported {
+            format: self.name(),
+            hint: format!(" as {direction}"),
+        }
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for f in Format::ALL {
+            assert_eq!(Format::parse(f.name()).unwrap(), f);
+        }
+        assert!(Format::parse("FLEXNET").is_ok());
+        assert!(matches!(Format::parse("nope"), Err(Error::UnknownFormat(..))));
+    }
+}

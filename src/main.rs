@@ -1,0 +1,71 @@
+//! The `liclog` command line: a thin front end over the library.
+
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes, shown in `--help` and the README.
+pub mod exit {
+    pub const OK: u8 = 0;
+    /// `--strict` met a line that matches no known shape.
+    pub const STRICT: u8 = 1;
+    /// Bad command line (clap's own code).
+    pub const USAGE: u8 = 2;
+    /// An input could not be read to its end (missing, truncated gzip,
+    /// invalid bytes); everything read was still converted and written.
+    pub const INPUT: u8 = 3;
+    /// The output could not be written; no partial output file is left.
+    pub const OUTPUT: u8 = 4;
+    /// An input's format is not recognised or not supported yet.
+    pub const FORMAT: u8 = 5;
+}
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  success
+  1  --strict: a line matched no known shape
+  2  bad command line
+  3  an input could not be read to its end (missing file, truncated gzip,
+     invalid bytes); everything read before the problem was still written
+  4  the output could not be written; no partial output file is left behind
+  5  an input's format is not recognised, or not supported yet
+
+Examples:
+  liclog convert golden/flexnet/spec-excerpt/input.log
+  liclog convert --to csv -o usage.csv /var/log/flexlm/lmgrd.log*
+  zcat old.log.gz | liclog convert --from flexnet --date 2019-03-01 -
+  liclog convert --encoding shift_jis --tz Asia/Tokyo lmgrd-jp.log
+  liclog detect /var/log/flexlm/*";
+
+#[derive(Parser)]
+#[command(name = "liclog", version, about = "Read, convert and sanitize software-license server logs",
+          after_help = AFTER_HELP, arg_required_else_help = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Convert license-server logs into canonical JSONL or CSV events
+    #[command(after_help = AFTER_HELP)]
+    Convert(cmd::convert::Args),
+    /// Print each input's format, encoding, compression and why
+    #[command(after_help = AFTER_HELP)]
+    Detect(cmd::detect::Args),
+    /// Print the canonical event schema as JSON Schema
+    #[command(after_help = AFTER_HELP)]
+    Schema,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Convert(args) => cmd::convert::run(args),
+        Command::Detect(args) => cmd::detect::run(args),
+        Command::Schema => cmd::schema::run(),
+    };
+    ExitCode::from(code)
+}

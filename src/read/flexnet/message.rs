@@ -1,0 +1,243 @@
+//! Everything in a FlexNet debug log that is not a usage line: banners,
+//! date anchors, starts and stops, rereads, license-file lists, SLOG
+//! statistics and the rest of the daemons' chatter.
+
+use std::sync::LazyLock;
+
+use jiff::civil::Date;
+use regex::Regex;
+
+use crate::dating::{month_number, parse_mdy};
+use crate::event::TimeSource;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Message<'a> {
+    /// `FlexNet Licensing (v11.16.2.0 build 242433 x64_lsb) started on lic01 (linux) (1/3/2024)`
+    Banner {
+        product: &'a str,
+        version: &'a str,
+        host: &'a str,
+        platform: &'a str,
+        date: Date,
+    },
+    /// `Server's System Date and Time: Wed Mar 30 2016 01:56:00 Romance Daylight Time`
+    SystemDate { date: Date, zone_name: Option<&'a str> },
+    /// `TIMESTAMP 1/4/2024`
+    Timestamp { date: Date },
+    /// `Server started on hqnas2 for: 500` (a vendor daemon is up)
+    VendorStart { host: &'a str, features: &'a str },
+    /// `EXITING DUE TO SIGNAL 15 Exit reason 3`
+    Exiting { signal: &'a str, exit_reason: Option<&'a str> },
+    /// `SHUTDOWN request from root at node lic01`, `Shutdown requested from jdoe@ws1`
+    ShutdownRequest { user: Option<&'a str>, host: Option<&'a str> },
+    /// `Rereading license file... Requested from upm@flexlm02`
+    Reread { user: Option<&'a str>, host: Option<&'a str> },
+    /// `License file(s): /opt/flexlm/license.dat`
+    LicenseFiles(&'a str),
+    /// Free text, with a topic where one is recognised.
+    Other { topic: Option<&'static str> },
+}
+
+impl Message<'_> {
+    /// The date this line pins, if it is a date anchor.
+    pub fn anchor(&self) -> Option<(Date, TimeSource)> {
+        match *self {
+            Message::Banner { date, .. } | Message::SystemDate { date, .. } => {
+                Some((date, TimeSource::Banner))
+            }
+            Message::Timestamp { date } => Some((date, TimeSource::Timestamp)),
+            _ => None,
+        }
+    }
+}
+
+static BANNER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?<product>\S.*?) \((?<version>[^()]*)\) started on (?<host>\S+) \((?<platform>.*)\) \((?<date>\d{1,2}/\d{1,2}/\d{2,4})\)\s*$",
+    )
+    .expect("valid regex")
+});
+
+static SYSTEM_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^Server's System Date and Time: (?:[A-Za-z]{3} )?(?<mon>[A-Za-z]{3}) (?<day>\d{1,2}) (?<year>\d{4}) \d{1,2}:\d\d:\d\d(?: (?<zone>.+?))?\s*$",
+    )
+    .expect("valid regex")
+});
+
+static SHUTDOWN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?i:shutdown request(?:ed)?) (?:from|by) (?<who>\S+)(?: at node (?<node>\S+))?")
+        .expect("valid regex")
+});
+
+pub fn classify(body: &str) -> Message<'_> {
+    let first = body.as_bytes().first().copied().unwrap_or(b' ');
+    match first {
+        b'T' => {
+            if let Some(rest) = body.strip_prefix("TIMESTAMP ")
+                && let Some(date) = parse_mdy(rest.trim())
+            {
+                return Message::Timestamp { date };
+            }
+        }
+        b'S' => {
+            if let Some(c) = SYSTEM_DATE.captures(body)
+                && let Some(m) = month_number(&c["mon"])
+                && let Ok(date) = Date::new(c["year"].parse().unwrap_or(0), m, c["day"].parse().unwrap_or(0))
+            {
+                let zone_name = c.name("zone").map(|z| z.as_str());
+                return Message::SystemDate { date, zone_name };
+            }
+            if let Some(rest) = body.strip_prefix("Server started on ")
+                && let Some((host, features)) = rest.split_once(" for:")
+            {
+                return Message::VendorStart {
+                    host,
+                    features: features.trim(),
+                };
+            }
+            if body.starts_with("SLOG: ") {
+                return Message::Other { topic: Some("slog") };
+            }
+        }
+        b'E' => {
+            if let Some(rest) = body.strip_prefix("EXITING DUE TO SIGNAL ") {
+                let mut words = rest.split_ascii_whitespace();
+                let signal = words.next().unwrap_or("");
+                let exit_reason = rest
+                    .split_once("Exit reason ")
+                    .and_then(|(_, r)| r.split_ascii_whitespace().next());
+                return Message::Exiting { signal, exit_reason };
+            }
+        }
+        b'L' => {
+            if let Some(files) = body.strip_prefix("License file(s): ") {
+                return Message::LicenseFiles(files.trim());
+            }
+        }
+        b'R' => {
+            if body.starts_with("Rereading license file") || body.starts_with("Reread of license file") {
+                let (user, host) = body
+                    .split_once("equested from ")
+                    .map_or((None, None), |(_, who)| user_at_host(who.trim()));
+                return Message::Reread { user, host };
+            }
+        }
+        b'(' if body.starts_with("(@") && body.contains("-SLOG@)") => {
+            return Message::Other { topic: Some("slog") };
+        }
+        _ => {}
+    }
+    if first.is_ascii_alphabetic()
+        && let Some(c) = SHUTDOWN.captures(body)
+    {
+        let who = c.name("who").map_or("", |m| m.as_str());
+        let (user, mut host) = user_at_host(who);
+        if let Some(node) = c.name("node") {
+            host = Some(node.as_str());
+        }
+        return Message::ShutdownRequest { user, host };
+    }
+    if first.is_ascii_alphabetic()
+        && body.contains(" started on ")
+        && let Some(c) = BANNER.captures(body)
+        && let Some(date) = parse_mdy(&c["date"])
+    {
+        let get = |n: &str| c.name(n).map_or("", |m| m.as_str());
+        return Message::Banner {
+            product: get("product"),
+            version: get("version"),
+            host: get("host"),
+            platform: get("platform"),
+            date,
+        };
+    }
+    Message::Other { topic: topic(body) }
+}
+
+fn user_at_host(who: &str) -> (Option<&str>, Option<&str>) {
+    match who.rsplit_once('@') {
+        Some((u, h)) => (Some(u).filter(|s| !s.is_empty()), Some(h).filter(|s| !s.is_empty())),
+        None => (Some(who).filter(|s| !s.is_empty()), None),
+    }
+}
+
+/// Recognised families of chatter, so that messages can be filtered.
+fn topic(body: &str) -> Option<&'static str> {
+    if body.starts_with("Started ") || body.contains(" exited with status ") {
+        Some("vendor_daemon")
+    } else if body.contains("TCP-port") || body.contains("tcp-port") || body.contains("tcp_port") {
+        Some("network")
+    } else if body.contains("ereading") || body.starts_with("==== Reread") || body.starts_with("Updating feature") {
+        Some("reread")
+    } else if body.starts_with("EXPIRED: ") {
+        Some("expired")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn banners() {
+        let m = classify("FlexNet (v9.50) started on hqnas2 (IBM PC) (5/9/2005)");
+        assert_eq!(
+            m,
+            Message::Banner {
+                product: "FlexNet",
+                version: "v9.50",
+                host: "hqnas2",
+                platform: "IBM PC",
+                date: date(2005, 5, 9)
+            }
+        );
+        let m = classify(
+            "FlexNet Licensing (v11.13.1.2 build 173085 x64_lsb) started on flux-license1.miserver.it.umich.edu (linux) (1/8/2017)",
+        );
+        assert!(matches!(m, Message::Banner { host: "flux-license1.miserver.it.umich.edu", .. }));
+    }
+
+    #[test]
+    fn anchors() {
+        assert_eq!(classify("TIMESTAMP 1/4/2024").anchor(), Some((date(2024, 1, 4), TimeSource::Timestamp)));
+        let m = classify("Server's System Date and Time: Wed Mar 30 2016 01:56:00 Romance Daylight Time");
+        assert_eq!(
+            m,
+            Message::SystemDate {
+                date: date(2016, 3, 30),
+                zone_name: Some("Romance Daylight Time")
+            }
+        );
+        assert_eq!(classify("TIMESTAMP soon").anchor(), None);
+    }
+
+    #[test]
+    fn stops_and_rereads() {
+        assert_eq!(
+            classify("EXITING DUE TO SIGNAL 15 Exit reason 3"),
+            Message::Exiting {
+                signal: "15",
+                exit_reason: Some("3")
+            }
+        );
+        assert_eq!(
+            classify("SHUTDOWN request from root at node lic01"),
+            Message::ShutdownRequest {
+                user: Some("root"),
+                host: Some("lic01")
+            }
+        );
+        assert_eq!(
+            classify("Rereading license file... Requested from upm@flexlm02"),
+            Message::Reread {
+                user: Some("upm"),
+                host: Some("flexlm02")
+            }
+        );
+        assert_eq!(classify("(@adskflex-SLOG@) === Memory ==="), Message::Other { topic: Some("slog") });
+    }
+}

@@ -1,0 +1,50 @@
+//! Vendor readers: one module per format, each turning lines into events.
+
+pub mod flexnet;
+
+use std::io::Read;
+
+use crate::dating::Zone;
+use crate::error::Result;
+use crate::event::Event;
+use crate::format::Format;
+use crate::lines::{Line, LineReader};
+
+/// Where a reader sends what it finds.
+pub trait Sink {
+    fn event(&mut self, event: &Event<'_>) -> Result<()>;
+    /// A problem tied to one line of the current input (`path:line`).
+    fn warn(&mut self, line: u64, message: &str);
+}
+
+/// Reopens the current input from its start, for readers that need a second
+/// pass (FlexNet, to date lines before the first date anchor of a long
+/// fragment). `None` for stdin, which cannot be read twice.
+pub type Reopen = Box<dyn FnMut() -> Result<LineReader<Box<dyn Read + Send>>>>;
+
+#[derive(Clone, Debug, Default)]
+pub struct ReadOptions {
+    /// `--date`: the date of the first line when the input has no anchor.
+    pub date: Option<jiff::civil::Date>,
+    /// `--tz`: the zone the log's wall-clock times are in.
+    pub tz: Option<Zone>,
+}
+
+pub trait Reader {
+    fn line(&mut self, line: &Line<'_>, sink: &mut dyn Sink) -> Result<()>;
+    /// Called once at the end of the input (also after a read error), so
+    /// that buffered lines are never lost.
+    fn finish(&mut self, sink: &mut dyn Sink) -> Result<()>;
+}
+
+pub fn reader_for(
+    format: Format,
+    source: &str,
+    options: &ReadOptions,
+    reopen: Option<Reopen>,
+) -> Result<Box<dyn Reader>> {
+    match format {
+        Format::Flexnet => Ok(Box::new(flexnet::FlexnetReader::new(source, options, reopen))),
+        other => Err(other.not_supported("input")),
+    }
+}

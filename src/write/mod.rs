@@ -1,0 +1,169 @@
+//! Writers: canonical JSONL and CSV. Both append to one reused byte buffer
+//! and hand it to the output in large writes.
+
+mod csv;
+mod jsonl;
+
+use std::io::{self, Write};
+
+use crate::event::{Event, Value};
+use crate::format::Format;
+
+pub use self::csv::CsvWriter;
+pub use self::jsonl::JsonlWriter;
+
+/// The canonical columns, in CSV order (`raw` only with `--raw`).
+pub const COLUMNS: [&str; 19] = [
+    "source",
+    "line",
+    "format",
+    "kind",
+    "xslm",
+    "time",
+    "time_source",
+    "server",
+    "daemon",
+    "feature",
+    "version",
+    "user",
+    "host",
+    "count",
+    "handle",
+    "reason",
+    "code",
+    "extra",
+    "raw",
+];
+
+const FLUSH_AT: usize = 256 * 1024;
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WriteOptions {
+    pub raw: bool,
+    /// CSV for Excel: a UTF-8 BOM and CRLF line ends.
+    pub excel: bool,
+}
+
+pub trait EventWriter {
+    fn write(&mut self, event: &Event<'_>) -> io::Result<()>;
+    fn finish(&mut self) -> io::Result<()>;
+}
+
+pub fn writer_for(format: Format, out: Box<dyn Write>, options: WriteOptions) -> crate::Result<Box<dyn EventWriter>> {
+    match format {
+        Format::Jsonl => Ok(Box::new(JsonlWriter::new(out, options))),
+        Format::Csv => Ok(Box::new(CsvWriter::new(out, options))),
+        other => Err(other.not_supported("output")),
+    }
+}
+
+/// A buffer that drains into the output once it is large.
+struct Buffered {
+    out: Box<dyn Write>,
+    buf: Vec<u8>,
+}
+
+impl Buffered {
+    fn new(out: Box<dyn Write>) -> Self {
+        Buffered {
+            out,
+            buf: Vec::with_capacity(FLUSH_AT + 4096),
+        }
+    }
+
+    fn maybe_flush(&mut self) -> io::Result<()> {
+        if self.buf.len() >= FLUSH_AT {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
+        self.out.flush()
+    }
+}
+
+fn push_u64(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+/// A JSON string literal.
+fn push_json_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &c) in bytes.iter().enumerate() {
+        let escape: &[u8] = match c {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0..=0x1f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[(c >> 4) as usize]);
+            out.push(HEX[(c & 15) as usize]);
+        } else {
+            out.extend_from_slice(escape);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// `extra` as a JSON object.
+fn push_extra(out: &mut Vec<u8>, extra: &[(&'static str, Value<'_>)]) {
+    out.push(b'{');
+    for (i, (key, value)) in extra.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        push_json_str(out, key);
+        out.push(b':');
+        match value {
+            Value::Str(s) => push_json_str(out, s),
+            Value::Owned(s) => push_json_str(out, s),
+            Value::Int(n) => {
+                if *n < 0 {
+                    out.push(b'-');
+                }
+                push_u64(out, n.unsigned_abs());
+            }
+        }
+    }
+    out.push(b'}');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_strings_escape_what_json_requires() {
+        let mut out = Vec::new();
+        push_json_str(&mut out, "a\"b\\c\nd\u{1}é");
+        assert_eq!(String::from_utf8(out).unwrap(), r#""a\"b\\c\nd\u0001é""#);
+        let mut out = Vec::new();
+        push_extra(&mut out, &[("n", Value::Int(-3)), ("s", Value::Str("x"))]);
+        assert_eq!(String::from_utf8(out).unwrap(), r#"{"n":-3,"s":"x"}"#);
+    }
+}
