@@ -175,9 +175,11 @@ mod tests {
         let mut c = Clock::default();
         assert_eq!(c.tick(23 * 3600), 0);
         assert_eq!(c.tick(23 * 3600 - 5), 0, "a few seconds out of order");
-        assert_eq!(c.tick(2 * 3600 + 30 * 60), 0);
-        assert_eq!(c.tick(3600 + 45 * 60), 0, "DST fall-back: one hour back");
-        assert_eq!(c.tick(60), 1);
+        assert_eq!(c.tick(60), 1, "midnight");
+        assert_eq!(c.tick(2 * 3600 + 30 * 60), 1);
+        assert_eq!(c.tick(3600 + 45 * 60), 1, "DST fall-back: under an hour back");
+        assert_eq!(c.tick(6 * 3600), 1);
+        assert_eq!(c.tick(5 * 3600 - 1), 2, "more than an hour back");
     }
 
     #[test]

@@ -121,7 +121,9 @@ impl Time {
     /// `15:00:07` when the date is unknown.
     pub fn write_iso(&self, out: &mut Vec<u8>) {
         if let Some(d) = self.date {
-            push_padded(out, i32::from(d.year()).unsigned_abs(), 4);
+            let y = i32::from(d.year()).unsigned_abs();
+            push_padded(out, y / 100, 2);
+            push_padded(out, y % 100, 2);
             out.push(b'-');
             push_padded(out, d.month() as u32, 2);
             out.push(b'-');
@@ -158,6 +160,11 @@ impl Time {
 }
 
 fn push_padded(out: &mut Vec<u8>, value: u32, width: usize) {
+    // Times are mostly two-digit fields: skip the general loop for them.
+    if width == 2 && value < 100 {
+        out.extend_from_slice(&[b'0' + (value / 10) as u8, b'0' + (value % 10) as u8]);
+        return;
+    }
     let mut digits = [b'0'; 10];
     let mut n = value;
     let mut i = digits.len();

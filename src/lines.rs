@@ -1,7 +1,7 @@
 //! The line reader: one reused buffer, memchr to find line ends, line numbers
 //! and byte offsets kept, line endings kept apart from the text.
 
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, Read};
 
 /// A longer line is an error rather than a way to exhaust memory.
 pub const MAX_LINE: usize = 16 * 1024 * 1024;
@@ -25,18 +25,28 @@ pub enum LineError {
 }
 
 pub struct LineReader<R> {
-    inner: BufReader<R>,
+    inner: R,
+    /// `buf[start..end]` is read but not yet handed out. Lines are returned
+    /// as slices of this buffer: no copy unless a line straddles a refill.
     buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    eof: bool,
     number: u64,
     offset: u64,
     pending_error: Option<io::Error>,
 }
 
+const READ_SIZE: usize = 256 * 1024;
+
 impl<R: Read> LineReader<R> {
     pub fn new(inner: R) -> Self {
         LineReader {
-            inner: BufReader::with_capacity(256 * 1024, inner),
-            buf: Vec::with_capacity(4096),
+            inner,
+            buf: vec![0; READ_SIZE],
+            start: 0,
+            end: 0,
+            eof: false,
             number: 0,
             offset: 0,
             pending_error: None,
@@ -46,54 +56,37 @@ impl<R: Read> LineReader<R> {
     /// The next line, `None` at the end. A read error is reported after the
     /// partial line before it has been handed out, so nothing read is lost.
     pub fn next_line(&mut self) -> Result<Option<Line<'_>>, LineError> {
-        if let Some(error) = self.pending_error.take() {
-            return Err(LineError::Io {
-                error,
-                offset: self.offset,
-                line: self.number + 1,
-            });
-        }
-        self.buf.clear();
-        loop {
-            let available = match self.inner.fill_buf() {
-                Ok(b) => b,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    if self.buf.is_empty() {
-                        return Err(LineError::Io {
-                            error: e,
+        let mut searched = 0;
+        let line_end = loop {
+            let window = &self.buf[self.start + searched..self.end];
+            if let Some(i) = memchr::memchr(b'\n', window) {
+                break self.start + searched + i + 1;
+            }
+            searched = self.end - self.start;
+            if self.eof || self.pending_error.is_some() {
+                if searched == 0 {
+                    return match self.pending_error.take() {
+                        Some(error) => Err(LineError::Io {
+                            error,
                             offset: self.offset,
                             line: self.number + 1,
-                        });
-                    }
-                    self.pending_error = Some(e);
-                    break;
+                        }),
+                        None => Ok(None),
+                    };
                 }
-            };
-            if available.is_empty() {
-                break;
+                break self.end; // a last line without a newline
             }
-            if let Some(i) = memchr::memchr(b'\n', available) {
-                self.buf.extend_from_slice(&available[..=i]);
-                self.inner.consume(i + 1);
-                break;
+            if searched > MAX_LINE {
+                return Err(LineError::TooLong { line: self.number + 1 });
             }
-            let n = available.len();
-            self.buf.extend_from_slice(available);
-            self.inner.consume(n);
-            if self.buf.len() > MAX_LINE {
-                return Err(LineError::TooLong {
-                    line: self.number + 1,
-                });
-            }
-        }
-        if self.buf.is_empty() {
-            return Ok(None);
-        }
+            self.refill();
+        };
+        let bytes = &self.buf[self.start..line_end];
+        self.start = line_end;
         self.number += 1;
         let offset = self.offset;
-        self.offset += self.buf.len() as u64;
-        let (body, ending) = split_ending(&self.buf);
+        self.offset += bytes.len() as u64;
+        let (body, ending) = split_ending(bytes);
         let text = std::str::from_utf8(body).map_err(|e| LineError::InvalidUtf8 {
             offset: offset + e.valid_up_to() as u64,
             line: self.number,
@@ -104,6 +97,26 @@ impl<R: Read> LineReader<R> {
             text,
             ending,
         }))
+    }
+
+    /// Moves the unread tail to the front (growing the buffer for a long
+    /// line) and reads more after it.
+    fn refill(&mut self) {
+        self.buf.copy_within(self.start..self.end, 0);
+        self.end -= self.start;
+        self.start = 0;
+        if self.buf.len() - self.end < READ_SIZE / 2 {
+            self.buf.resize(self.buf.len() * 2, 0);
+        }
+        loop {
+            match self.inner.read(&mut self.buf[self.end..]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.end += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => self.pending_error = Some(e),
+            }
+            return;
+        }
     }
 }
 
@@ -140,6 +153,34 @@ mod tests {
                 (4, "c".into(), "")
             ]
         );
+    }
+
+    #[test]
+    fn long_lines_cross_refills() {
+        let long = "x".repeat(READ_SIZE * 3);
+        let input = format!("a\n{long}\nb");
+        let got = collect(input.as_bytes());
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[1].1.len(), long.len());
+        assert_eq!(got[2], (3, "b".into(), ""));
+    }
+
+    #[test]
+    fn a_read_error_comes_after_the_partial_line() {
+        struct Failing(bool);
+        impl Read for Failing {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if std::mem::replace(&mut self.0, true) {
+                    return Err(io::Error::other("cut"));
+                }
+                buf[..7].copy_from_slice(b"one\ntwo");
+                Ok(7)
+            }
+        }
+        let mut r = LineReader::new(Failing(false));
+        assert_eq!(r.next_line().unwrap().unwrap().text, "one");
+        assert_eq!(r.next_line().unwrap().unwrap().text, "two");
+        assert!(matches!(r.next_line(), Err(LineError::Io { offset: 7, line: 3, .. })));
     }
 
     #[test]

@@ -9,6 +9,9 @@ use tempfile::NamedTempFile;
 
 pub enum Output {
     Stdout,
+    /// An existing target that is not a regular file (`/dev/null`, a FIFO):
+    /// renaming over it would replace the device, so it is written in place.
+    Device(File),
     File { temp: NamedTempFile, target: PathBuf },
 }
 
@@ -18,6 +21,14 @@ impl Output {
             return Ok(Output::Stdout);
         }
         let target = PathBuf::from(path);
+        if let Ok(meta) = std::fs::metadata(&target)
+            && !meta.is_file()
+        {
+            if meta.is_dir() {
+                return Err(io::Error::other(format!("{path} is a directory")));
+            }
+            return Ok(Output::Device(std::fs::OpenOptions::new().write(true).open(&target)?));
+        }
         let dir = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -26,9 +37,10 @@ impl Output {
         Ok(Output::File { temp, target })
     }
 
-    pub fn writer(&self) -> io::Result<Box<dyn Write>> {
+    pub fn writer(&self) -> io::Result<Box<dyn Write + Send>> {
         Ok(match self {
-            Output::Stdout => Box::new(io::stdout().lock()),
+            Output::Stdout => Box::new(io::stdout()),
+            Output::Device(f) => Box::new(f.try_clone()?),
             Output::File { temp, .. } => Box::new(temp.as_file().try_clone()?),
         })
     }
@@ -37,11 +49,11 @@ impl Output {
         matches!(self, Output::Stdout)
     }
 
-    /// Makes the output visible under its name. Dropping an `Output`
+    /// Makes the output visible under its name (no fsync: the guarantee is
+    /// that a failed run leaves no partial file, not durability on power loss). Dropping an `Output`
     /// without committing deletes the temporary file.
     pub fn commit(self) -> io::Result<()> {
         if let Output::File { temp, target } = self {
-            temp.as_file().sync_all()?;
             set_mode_like(&target, temp.as_file())?;
             temp.persist(&target).map_err(|e| e.error)?;
         }

@@ -11,7 +11,7 @@ pub struct JsonlWriter {
 }
 
 impl JsonlWriter {
-    pub fn new(out: Box<dyn Write>, options: WriteOptions) -> Self {
+    pub fn new(out: Box<dyn Write + Send>, options: WriteOptions) -> Self {
         JsonlWriter {
             out: Buffered::new(out),
             options,

@@ -90,7 +90,13 @@ fn time_of_day(b: &[u8]) -> Option<(u32, usize)> {
 
 /// `M/D/YYYY ` or `YYYY-MM-DD ` / `YYYY/MM/DD ` before the time.
 fn date_prefix(s: &str) -> Option<(Date, usize)> {
-    let end = s.find(' ')?;
+    // Most lines start with the time: reject them before searching.
+    let b = s.as_bytes();
+    let dated = |i: usize| matches!(b.get(i), Some(b'/' | b'-'));
+    if !(dated(1) || dated(2) || dated(4)) {
+        return None;
+    }
+    let end = memchr::memchr(b' ', b)?;
     let word = &s[..end];
     if !word.as_bytes().first()?.is_ascii_digit() || !word.contains(['/', '-']) {
         return None;

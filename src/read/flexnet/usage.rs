@@ -47,7 +47,7 @@ pub fn parse(rest: &str) -> Option<Usage<'_>> {
         u.feature = &quoted[..end];
         &quoted[end + 1..]
     } else {
-        let end = rest.find(' ').unwrap_or(rest.len());
+        let end = memchr::memchr(b' ', rest.as_bytes()).unwrap_or(rest.len());
         u.feature = &rest[..end];
         &rest[end..]
     };
@@ -61,11 +61,11 @@ pub fn parse(rest: &str) -> Option<Usage<'_>> {
         s = after.trim_start();
     }
     let at = memchr::memchr(b'@', s.as_bytes())?;
-    let end = s[at..].find(' ').map_or(s.len(), |i| at + i);
+    let end = memchr::memchr(b' ', &s.as_bytes()[at..]).map_or(s.len(), |i| at + i);
     let token = &s[..end];
     // A user name may hold spaces ("Mª Cruz") and, rarely, an '@'; a host
     // name holds neither, so the host is what follows the last '@'.
-    let split = token.rfind('@')?;
+    let split = token.bytes().rposition(|c| c == b'@')?;
     u.user = Some(&token[..split]).filter(|x| !x.is_empty());
     u.host = Some(&token[split + 1..]).filter(|x| !x.is_empty());
     parse_tail(&s[end..], &mut u);
