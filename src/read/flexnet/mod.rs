@@ -253,7 +253,10 @@ impl Context {
                     ev.kind = Kind::Message;
                     continuation_extra(&mut ev, head, &e.text);
                 }
-                None => sink.warn(e.number, "unrecognised line (no `H:MM:SS (daemon)` prefix), kept as unknown"),
+                None => {
+                    ev.extra_str("text", &e.text);
+                    sink.warn(e.number, "unrecognised line (no `H:MM:SS (daemon)` prefix), kept as unknown");
+                }
             }
             ev.server = self.server.as_deref();
             sink.event(&ev)?;
@@ -275,6 +278,7 @@ impl Context {
                 Some(u) => fill_usage(&mut ev, u),
                 None => {
                     ev.kind = Kind::Unknown;
+                    ev.extra_str("text", text);
                     sink.warn(e.number, &format!("malformed {} line (no \"feature\" user@host), kept as unknown", kind.name()));
                 }
             }

@@ -1,0 +1,96 @@
+//! Golden cases: `golden/<format>/<case>/` holds `input.*`, an optional
+//! `args` file (extra `convert` arguments, one per line), and the expected
+//! `expected.jsonl`, `expected.csv` and `expected.stderr`, compared byte for
+//! byte. `UPDATE_GOLDEN=1 cargo test --test golden` rewrites the expected
+//! files; review the diff before committing it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn cases() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden");
+    let mut out = Vec::new();
+    for format in std::fs::read_dir(&root).expect("golden/ exists") {
+        let format = format.unwrap().path();
+        if !format.is_dir() {
+            continue;
+        }
+        for case in std::fs::read_dir(&format).unwrap() {
+            let case = case.unwrap().path();
+            if case.is_dir() {
+                out.push(case);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn input_of(case: &Path) -> String {
+    let mut inputs: Vec<String> = std::fs::read_dir(case)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("input"))
+        .collect();
+    inputs.sort();
+    assert_eq!(inputs.len(), 1, "{}: exactly one input.* file", case.display());
+    inputs.remove(0)
+}
+
+fn run(case: &Path, to: &str) -> (Vec<u8>, Vec<u8>) {
+    let mut args: Vec<String> = vec!["convert".into(), "--to".into(), to.into()];
+    if let Ok(extra) = std::fs::read_to_string(case.join("args")) {
+        args.extend(extra.lines().filter(|l| !l.trim().is_empty()).map(|l| l.trim().to_string()));
+    }
+    args.push(input_of(case));
+    let out = Command::new(env!("CARGO_BIN_EXE_liclog"))
+        .args(&args)
+        .current_dir(case)
+        .output()
+        .expect("liclog runs");
+    (out.stdout, out.stderr)
+}
+
+#[test]
+fn golden_cases_match() {
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let mut failures = Vec::new();
+    let cases = cases();
+    assert!(!cases.is_empty());
+    for case in &cases {
+        assert!(case.join("README.md").exists(), "{}: README.md says what the case covers", case.display());
+        let (jsonl, stderr) = run(case, "jsonl");
+        let (csv, _) = run(case, "csv");
+        for (name, got) in [("expected.jsonl", &jsonl), ("expected.csv", &csv), ("expected.stderr", &stderr)] {
+            let path = case.join(name);
+            if update {
+                std::fs::write(&path, got).unwrap();
+                continue;
+            }
+            let want = std::fs::read(&path).unwrap_or_default();
+            if &want != got {
+                failures.push(format!(
+                    "{}: output differs\n--- expected\n{}\n--- got\n{}",
+                    path.display(),
+                    String::from_utf8_lossy(&want),
+                    String::from_utf8_lossy(got)
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Every golden JSONL line is valid JSON with the schema's keys in order.
+#[test]
+fn golden_jsonl_is_valid_json() {
+    for case in cases() {
+        let Ok(text) = std::fs::read_to_string(case.join("expected.jsonl")) else {
+            continue;
+        };
+        for line in text.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{}: {e}", case.display()));
+            assert!(v["kind"].is_string() && v["line"].is_u64() && v["extra"].is_object());
+        }
+    }
+}
