@@ -155,7 +155,7 @@ pub fn looks_like_flexnet(head: &str) -> Option<String> {
             None => other += 1,
         }
     }
-    if framed == 0 || framed < other * 4 {
+    if framed == 0 || framed < other {
         return None;
     }
     Some(banner.unwrap_or_else(|| format!("{framed} 'H:MM:SS (daemon) text' lines")))

@@ -1,0 +1,223 @@
+//! The command line as a user meets it: exit codes, messages, atomic
+//! output, stdin, broken pipes.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+const LOG: &str = "\
+10:00:00 (lmgrd) FlexNet Licensing (v11.16.2.0 build 242433 x64_lsb) started on lic01 (linux) (1/3/2024)
+10:00:01 (MLM) OUT: \"MATLAB\" alice@ws-001  
+10:00:02 (MLM) IN: \"MATLAB\" alice@ws-001  
+";
+
+fn liclog(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_liclog")).args(args).current_dir(dir).output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn dir_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, data) in files {
+        std::fs::write(dir.path().join(name), data).unwrap();
+    }
+    dir
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(data).unwrap();
+    enc.finish().unwrap()
+}
+
+#[test]
+fn help_lists_exit_codes_and_ends_with_examples() {
+    let o = liclog(&["convert", "--help"], Path::new("."));
+    let help = String::from_utf8(o.stdout).unwrap();
+    assert!(help.contains("Exit codes:") && help.contains("  3  an input could not be read"));
+    let last_section = help.rsplit("\n\n").next().unwrap();
+    assert!(last_section.starts_with("Examples:"), "{last_section}");
+}
+
+#[test]
+fn converts_a_file_and_counts_with_verbose() {
+    let d = dir_with(&[("a.log", LOG.as_bytes())]);
+    let o = liclog(&["convert", "-v", "a.log"], d.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("1  checkout") && err.contains("3 events"), "{err}");
+    assert_eq!(String::from_utf8(o.stdout).unwrap().lines().count(), 3);
+}
+
+#[test]
+fn bad_format_name_is_a_usage_error() {
+    let o = liclog(&["convert", "--from", "nope", "x"], Path::new("."));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("known formats: flexnet"));
+}
+
+#[test]
+fn unsupported_and_unrecognised_formats_exit_5() {
+    let d = dir_with(&[("a.log", LOG.as_bytes()), ("odd.log", b"LOG:00:50:56#Adding_valid_license#32\n")]);
+    let o = liclog(&["convert", "--from", "sentinel", "a.log"], d.path());
+    assert_eq!(o.status.code(), Some(5));
+    assert!(stderr(&o).contains("format sentinel is not supported yet"), "{}", stderr(&o));
+    let o = liclog(&["convert", "odd.log"], d.path());
+    assert_eq!(o.status.code(), Some(5));
+    assert!(stderr(&o).contains("odd.log: cannot recognise the log format"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_missing_input_does_not_lose_the_others() {
+    let d = dir_with(&[("a.log", LOG.as_bytes())]);
+    let o = liclog(&["convert", "missing.log", "a.log"], d.path());
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("missing.log: No such file"), "{}", stderr(&o));
+    assert_eq!(String::from_utf8(o.stdout).unwrap().lines().count(), 3);
+}
+
+#[test]
+fn truncated_gzip_keeps_what_was_decoded() {
+    let mut big = String::new();
+    for i in 0..20_000 {
+        big.push_str(&format!("10:00:{:02} (MLM) OUT: \"F{i}\" user{i}@host{i}  \n", i % 60));
+    }
+    let full = gzip(big.as_bytes());
+    let cut = &full[..full.len() / 2];
+    let d = dir_with(&[("cut.log.gz", cut)]);
+    let o = liclog(&["convert", "--from", "flexnet", "--date", "2024-01-01", "-o", "out.jsonl", "cut.log.gz"], d.path());
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("cut.log.gz: gzip data ends early at compressed byte"), "{err}");
+    let written = std::fs::read_to_string(d.path().join("out.jsonl")).unwrap();
+    let n = written.lines().count();
+    assert!(n > 1000 && n < 20_000, "kept {n} events");
+}
+
+#[test]
+fn invalid_utf8_names_file_offset_and_line() {
+    let mut data = LOG.as_bytes().to_vec();
+    data.extend_from_slice(b"10:00:03 (MLM) OUT: \"M\" caf\xe9@ws  \n");
+    let d = dir_with(&[("latin1.log", &data)]);
+    let o = liclog(&["convert", "latin1.log"], d.path());
+    assert_eq!(o.status.code(), Some(3));
+    let offset = LOG.len() + "10:00:03 (MLM) OUT: \"M\" caf".len();
+    assert!(
+        stderr(&o).contains(&format!("latin1.log: invalid UTF-8 byte sequence at byte offset {offset} (line 4)")),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(String::from_utf8(o.stdout).unwrap().lines().count(), 3);
+    let o = liclog(&["convert", "--encoding", "windows-1252", "latin1.log"], d.path());
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8(o.stdout).unwrap().contains("\"user\":\"café\""));
+}
+
+#[test]
+fn strict_fails_without_leaving_an_output_file() {
+    let mut data = LOG.to_string();
+    data.push_str("10:0 (MLM) broken\n");
+    let d = dir_with(&[("a.log", data.as_bytes())]);
+    let o = liclog(&["convert", "--strict", "-o", "out.csv", "--to", "csv", "a.log"], d.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("a.log:4: unrecognised line (--strict)"), "{}", stderr(&o));
+    let left: Vec<_> = std::fs::read_dir(d.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, vec![std::ffi::OsString::from("a.log")], "no output, no temporary file");
+}
+
+#[test]
+fn output_file_is_written_whole() {
+    let d = dir_with(&[("a.log", LOG.as_bytes())]);
+    std::fs::write(d.path().join("out.csv"), "old contents\n").unwrap();
+    let o = liclog(&["convert", "--to", "csv", "-o", "out.csv", "a.log"], d.path());
+    assert_eq!(o.status.code(), Some(0));
+    let csv = std::fs::read_to_string(d.path().join("out.csv")).unwrap();
+    assert!(csv.starts_with("source,line,format,kind,xslm,time,"));
+    assert_eq!(csv.lines().count(), 4);
+    assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 2, "no temporary file left");
+}
+
+#[cfg(unix)]
+#[test]
+fn dev_null_stays_a_device() {
+    use std::os::unix::fs::FileTypeExt;
+    let d = dir_with(&[("a.log", LOG.as_bytes())]);
+    let o = liclog(&["convert", "-o", "/dev/null", "a.log"], d.path());
+    assert_eq!(o.status.code(), Some(0));
+    assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+}
+
+#[test]
+fn excel_csv_has_bom_and_crlf() {
+    let d = dir_with(&[("a.log", LOG.as_bytes())]);
+    let o = liclog(&["convert", "--to", "csv", "--excel", "a.log"], d.path());
+    assert!(o.stdout.starts_with("\u{feff}source,".as_bytes()));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(text.matches("\r\n").count(), 4);
+    assert_eq!(text.matches('\n').count(), 4);
+    let o = liclog(&["convert", "--excel", "a.log"], d.path());
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn stdin_and_files_mix() {
+    let d = dir_with(&[("a.log", LOG.as_bytes())]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_liclog"))
+        .args(["convert", "-", "a.log"])
+        .current_dir(d.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&gzip(LOG.as_bytes())).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(text.matches("\"source\":\"-\"").count(), 3);
+    assert_eq!(text.matches("\"source\":\"a.log\"").count(), 3);
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let mut big = String::from(LOG);
+    for i in 0..200_000 {
+        big.push_str(&format!("10:00:{:02} (MLM) OUT: \"F\" u{i}@h  \n", i % 60));
+    }
+    let d = dir_with(&[("big.log", big.as_bytes())]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_liclog"))
+        .args(["convert", "big.log"])
+        .current_dir(d.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 100];
+    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
+}
+
+#[test]
+fn detect_prints_five_columns() {
+    let d = dir_with(&[("a.log.gz", &gzip(LOG.as_bytes())), ("b.txt", b"hello\n")]);
+    let o = liclog(&["detect", "a.log.gz", "b.txt"], d.path());
+    let text = String::from_utf8(o.stdout).unwrap();
+    let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(lines[0][..4], ["a.log.gz", "flexnet", "utf-8", "gzip"]);
+    assert!(lines[0][4].contains("started on"));
+    assert_eq!(lines[1][..4], ["b.txt", "unknown", "utf-8", "none"]);
+    assert_eq!(o.status.code(), Some(5));
+}
+
+#[test]
+fn schema_is_json_schema_with_every_kind() {
+    let o = liclog(&["schema"], Path::new("."));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let kinds = v["properties"]["kind"]["enum"].as_array().unwrap();
+    assert!(kinds.iter().any(|k| k == "time_jump") && kinds.len() == 22);
+}

@@ -1,0 +1,107 @@
+//! The real-sample suite: every file in `$LICLOG_SAMPLES/flexlm/` (the
+//! public logs in `../shared/samples`, never copied into this repository).
+//! Skipped, with a note, when `LICLOG_SAMPLES` is unset; `.ci/run` sets it.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::Command;
+
+use regex::Regex;
+
+/// The samples root, or `None` after a note that goes past libtest's output
+/// capture (a direct write to stderr), so that a skip is never silent.
+fn samples_root() -> Option<PathBuf> {
+    let root = std::env::var_os("LICLOG_SAMPLES");
+    if root.is_none() {
+        let _ = writeln!(std::io::stderr(), "note: LICLOG_SAMPLES is not set; skipping the real-sample suite");
+    }
+    root.map(PathBuf::from)
+}
+
+fn samples_dir(sub: &str) -> Option<Vec<PathBuf>> {
+    let dir = samples_root()?.join(sub);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("LICLOG_SAMPLES set but {} unreadable: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "{} is empty", dir.display());
+    Some(files)
+}
+
+fn convert(path: &PathBuf) -> (Vec<serde_json::Value>, String, i32) {
+    let out = Command::new(env!("CARGO_BIN_EXE_liclog"))
+        .args(["convert", "--to", "jsonl"])
+        .arg(path)
+        .output()
+        .unwrap();
+    let events = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (events, String::from_utf8_lossy(&out.stderr).into_owned(), out.status.code().unwrap_or(-1))
+}
+
+#[test]
+fn flexnet_samples_convert_completely() {
+    let Some(files) = samples_dir("flexlm") else { return };
+    let usage = Regex::new(r"^(?:\x{feff})? ?\d{1,2}:\d\d:\d\d \([^)]*\) (OUT|IN|DENIED|UNSUPPORTED): ").unwrap();
+    for path in files {
+        let text = String::from_utf8(std::fs::read(&path).unwrap()).unwrap();
+        let mut expected: HashMap<&str, usize> = HashMap::new();
+        for line in text.lines() {
+            if let Some(c) = usage.captures(line) {
+                let kind = match &c[1] {
+                    "OUT" => "checkout",
+                    "IN" => "checkin",
+                    "DENIED" => "denial",
+                    _ => "unsupported",
+                };
+                *expected.entry(kind).or_default() += 1;
+            }
+        }
+        let (events, stderr, code) = convert(&path);
+        let name = path.display();
+        assert_eq!(code, 0, "{name}: {stderr}");
+        assert_eq!(events.len(), text.lines().count(), "{name}: one event per line");
+        let mut got: HashMap<&str, usize> = HashMap::new();
+        for e in &events {
+            let kind = e["kind"].as_str().unwrap();
+            assert_ne!(kind, "unknown", "{name}: unknown event {e}");
+            if ["checkout", "checkin", "denial", "unsupported"].contains(&kind) {
+                *got.entry(kind).or_default() += 1;
+                let time = e["time"].as_str().unwrap_or("");
+                assert!(time.len() >= 19 && time.as_bytes()[10] == b'T', "{name}: undated usage event {e}");
+                assert!(e["user"].is_string() && e["host"].is_string() && e["feature"].is_string(), "{e}");
+            }
+        }
+        for kind in ["checkout", "checkin", "denial", "unsupported"] {
+            assert_eq!(got.get(kind), expected.get(kind), "{name}: {kind} count");
+        }
+    }
+}
+
+#[test]
+fn maple_user_names_with_spaces_are_whole() {
+    let Some(files) = samples_dir("flexlm") else { return };
+    let maple = files.iter().find(|p| p.ends_with("upm-maple.log")).expect("upm-maple.log");
+    let (events, _, _) = convert(maple);
+    assert!(events.iter().any(|e| e["user"] == "Mª Cruz" && e["host"] == "mcruz"));
+}
+
+#[test]
+fn detect_names_every_sample() {
+    let Some(root) = samples_root() else { return };
+    for (sub, format) in [("flexlm", "flexnet"), ("rlm", "rlm-report"), ("rlm-debug", "rlm-debug"), ("other", "unknown")] {
+        for path in std::fs::read_dir(root.join(sub)).unwrap() {
+            let path = path.unwrap().path();
+            let out = Command::new(env!("CARGO_BIN_EXE_liclog")).arg("detect").arg(&path).output().unwrap();
+            let line = String::from_utf8(out.stdout).unwrap();
+            let cols: Vec<&str> = line.trim_end().split('\t').collect();
+            assert_eq!(cols.len(), 5, "{line}");
+            assert_eq!(cols[1], format, "{}", path.display());
+        }
+    }
+}
