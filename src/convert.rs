@@ -54,7 +54,12 @@ impl<'w> Converter<'w> {
     /// Converts one input. An error returned here stops the whole run
     /// (output failure, `--strict`); a failure of this input alone is kept
     /// in `failures`, after everything read before it has been written.
-    pub fn add_input(&mut self, name: &str, diag: &mut dyn Diagnostics, on_open: &mut dyn FnMut(&Input)) -> Result<()> {
+    pub fn add_input(
+        &mut self,
+        name: &str,
+        diag: &mut dyn Diagnostics,
+        on_open: &mut dyn FnMut(&Input),
+    ) -> Result<()> {
         match self.convert_one(name, diag, on_open) {
             Err(e) if !matches!(e, Error::Write(_) | Error::Strict { .. }) => {
                 self.failures.push(e);
@@ -64,7 +69,12 @@ impl<'w> Converter<'w> {
         }
     }
 
-    fn convert_one(&mut self, name: &str, diag: &mut dyn Diagnostics, on_open: &mut dyn FnMut(&Input)) -> Result<()> {
+    fn convert_one(
+        &mut self,
+        name: &str,
+        diag: &mut dyn Diagnostics,
+        on_open: &mut dyn FnMut(&Input),
+    ) -> Result<()> {
         let decoding = self.options.decoding;
         let mut input = Input::open(name, decoding)?;
         let format = match self.options.from {
@@ -83,7 +93,8 @@ impl<'w> Converter<'w> {
         on_open(&input);
         let reopen: Option<Reopen> = input.path.as_ref().map(|_| {
             let name = name.to_string();
-            Box::new(move || Input::open(&name, decoding).map(|i| LineReader::new(i.reader))) as Reopen
+            Box::new(move || Input::open(&name, decoding).map(|i| LineReader::new(i.reader)))
+                as Reopen
         });
         let mut reader = read::reader_for(format, &input.name, &self.options.read, reopen)?;
         let mut sink = RunSink {
@@ -94,7 +105,8 @@ impl<'w> Converter<'w> {
             warnings: 0,
             strict: self.options.strict,
         };
-        let mut lines = LineReader::new(std::mem::replace(&mut input.reader, Box::new(io::empty())));
+        let mut lines =
+            LineReader::new(std::mem::replace(&mut input.reader, Box::new(io::empty())));
         let mut failure = None;
         loop {
             match lines.next_line() {
@@ -103,7 +115,11 @@ impl<'w> Converter<'w> {
                     reader.line(&line, &mut sink)?;
                 }
                 Ok(None) => break,
-                Err(LineError::Io { error, offset, line }) => {
+                Err(LineError::Io {
+                    error,
+                    offset,
+                    line,
+                }) => {
                     failure = Some(input.read_error(error, offset, line));
                     break;
                 }
@@ -125,7 +141,8 @@ impl<'w> Converter<'w> {
         reader.finish(&mut sink)?;
         if sink.warnings > WARNINGS_SHOWN {
             let hidden = sink.warnings - WARNINGS_SHOWN;
-            sink.diag.warning(&format!("{name}: {hidden} more warnings not shown"));
+            sink.diag
+                .warning(&format!("{name}: {hidden} more warnings not shown"));
         }
         failure.map_or(Ok(()), Err)
     }
@@ -165,7 +182,8 @@ impl Sink for RunSink<'_, '_> {
     fn warn(&mut self, line: u64, message: &str) {
         self.warnings += 1;
         if self.warnings <= WARNINGS_SHOWN {
-            self.diag.warning(&format!("{}:{line}: {message}", self.name));
+            self.diag
+                .warning(&format!("{}:{line}: {message}", self.name));
         }
     }
 }

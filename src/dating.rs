@@ -67,7 +67,11 @@ impl Clock {
         }
         let a = self.anchor?;
         let date = a.date.checked_add((day - a.day).days()).ok()?;
-        let source = if day == a.day { a.source } else { TimeSource::Rollover };
+        let source = if day == a.day {
+            a.source
+        } else {
+            TimeSource::Rollover
+        };
         self.cache = Some((day, date, source));
         Some((date, source))
     }
@@ -177,7 +181,11 @@ mod tests {
         assert_eq!(c.tick(23 * 3600 - 5), 0, "a few seconds out of order");
         assert_eq!(c.tick(60), 1, "midnight");
         assert_eq!(c.tick(2 * 3600 + 30 * 60), 1);
-        assert_eq!(c.tick(3600 + 45 * 60), 1, "DST fall-back: under an hour back");
+        assert_eq!(
+            c.tick(3600 + 45 * 60),
+            1,
+            "DST fall-back: under an hour back"
+        );
         assert_eq!(c.tick(6 * 3600), 1);
         assert_eq!(c.tick(5 * 3600 - 1), 2, "more than an hour back");
     }
@@ -189,7 +197,10 @@ mod tests {
         c.tick(100);
         c.anchor(1, date(2024, 1, 4), TimeSource::Timestamp);
         assert_eq!(c.resolve(0), Some((date(2024, 1, 3), TimeSource::Rollover)));
-        assert_eq!(c.resolve(1), Some((date(2024, 1, 4), TimeSource::Timestamp)));
+        assert_eq!(
+            c.resolve(1),
+            Some((date(2024, 1, 4), TimeSource::Timestamp))
+        );
         assert_eq!(c.resolve(2), Some((date(2024, 1, 5), TimeSource::Rollover)));
     }
 

@@ -29,7 +29,10 @@ pub fn detect_text(head: &str) -> Detection {
     }
     for line in head.lines().take(200) {
         if let Some(rest) = line.strip_prefix("RLM Report Log Format ") {
-            return found(Format::RlmReport, format!("'RLM Report Log Format {}'", rest.trim()));
+            return found(
+                Format::RlmReport,
+                format!("'RLM Report Log Format {}'", rest.trim()),
+            );
         }
         if line.starts_with('#') && line.contains("Sentinel RMS") {
             return found(Format::Sentinel, format!("'{}'", line.trim()));
@@ -47,7 +50,10 @@ pub fn detect_text(head: &str) -> Detection {
         let shown: String = first.chars().take(60).collect();
         format!("no known log shape; first line: {shown:?}")
     };
-    Detection { format: None, reason }
+    Detection {
+        format: None,
+        reason,
+    }
 }
 
 /// `05/11 15:17 (demo) OUT: ...`.
@@ -60,9 +66,15 @@ fn looks_like_rlm_debug(head: &str) -> Option<String> {
             && b[8] == b':'
             && b[11] == b' '
             && b[12] == b'('
-            && [0, 1, 3, 4, 6, 7, 9, 10].iter().all(|&i| b[i].is_ascii_digit())
+            && [0, 1, 3, 4, 6, 7, 9, 10]
+                .iter()
+                .all(|&i| b[i].is_ascii_digit())
     };
-    let lines: Vec<&str> = head.lines().filter(|l| !l.trim().is_empty()).take(400).collect();
+    let lines: Vec<&str> = head
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(400)
+        .collect();
     let n = lines.iter().filter(|l| shaped(l)).count();
     (n > 0 && n * 2 >= lines.len()).then(|| format!("{n} 'mm/dd hh:mm (isv) text' lines"))
 }
@@ -74,7 +86,8 @@ mod tests {
     #[test]
     fn recognises_each_shape() {
         assert_eq!(
-            detect_text(" 7:32:57 (lmgrd) FlexNet (v9.50) started on hqnas2 (IBM PC) (5/9/2005)\n").format,
+            detect_text(" 7:32:57 (lmgrd) FlexNet (v9.50) started on hqnas2 (IBM PC) (5/9/2005)\n")
+                .format,
             Some(Format::Flexnet)
         );
         assert_eq!(

@@ -38,7 +38,11 @@ pub enum Error {
         line: u64,
     },
     #[error("{path}: line {line} is longer than {limit} bytes")]
-    LineTooLong { path: PathBuf, line: u64, limit: usize },
+    LineTooLong {
+        path: PathBuf,
+        line: u64,
+        limit: usize,
+    },
     #[error("unknown encoding label {0:?} (try windows-1252, shift_jis, euc-jp, gbk, utf-16le)")]
     UnknownEncoding(String),
     #[error("unknown format {0:?}; known formats: {1}")]

@@ -25,7 +25,8 @@ impl Format {
         Format::Jsonl,
         Format::Csv,
     ];
-    pub const NAMES: &'static str = "flexnet, rlm-report, rlm-debug, sentinel, lmx, lum, jsonl, csv";
+    pub const NAMES: &'static str =
+        "flexnet, rlm-report, rlm-debug, sentinel, lmx, lum, jsonl, csv";
 
     pub fn name(self) -> &'static str {
         match self {
@@ -81,6 +82,9 @@ mod tests {
             assert_eq!(Format::parse(f.name()).unwrap(), f);
         }
         assert!(Format::parse("FLEXNET").is_ok());
-        assert!(matches!(Format::parse("nope"), Err(Error::UnknownFormat(..))));
+        assert!(matches!(
+            Format::parse("nope"),
+            Err(Error::UnknownFormat(..))
+        ));
     }
 }

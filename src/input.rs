@@ -108,12 +108,15 @@ impl Input {
             Compression::None
         };
 
-        let (head_raw, rest) = peek(stream, HEAD_LEN).map_err(|e| map_io_error(&path_for_err, compression, 0, e))?;
+        let (head_raw, rest) =
+            peek(stream, HEAD_LEN).map_err(|e| map_io_error(&path_for_err, compression, 0, e))?;
         let (bom_encoding, bom_len) = match Encoding::for_bom(&head_raw) {
             Some((enc, len)) => (Some(enc), len),
             None => (None, 0),
         };
-        let encoding = bom_encoding.or(decoding.label).unwrap_or(encoding_rs::UTF_8);
+        let encoding = bom_encoding
+            .or(decoding.label)
+            .unwrap_or(encoding_rs::UTF_8);
         let sample = &head_raw[bom_len..];
         let (head, head_valid) = {
             let (text, had_errors) = encoding.decode_without_bom_handling(sample);
@@ -121,7 +124,9 @@ impl Input {
             // without its last few bytes.
             let valid = !had_errors
                 || (sample.len() + bom_len == HEAD_LEN
-                    && !encoding.decode_without_bom_handling(&sample[..sample.len() - 4]).1);
+                    && !encoding
+                        .decode_without_bom_handling(&sample[..sample.len() - 4])
+                        .1);
             (text.into_owned(), valid)
         };
         let body = Cursor::new(head_raw).chain(rest);
@@ -225,14 +230,21 @@ struct GzipFailure {
 
 impl std::fmt::Display for GzipFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "gzip stream broken at byte {}: {}", self.stored_offset, self.detail)
+        write!(
+            f,
+            "gzip stream broken at byte {}: {}",
+            self.stored_offset, self.detail
+        )
     }
 }
 impl std::error::Error for GzipFailure {}
 
 /// Decompresses on its own thread and hands over filled chunks through a
 /// bounded channel: at most a few chunks are in flight, so memory stays flat.
-fn gunzip_in_background(stream: Box<dyn Read + Send>, stored_read: Arc<AtomicU64>) -> ChannelReader {
+fn gunzip_in_background(
+    stream: Box<dyn Read + Send>,
+    stored_read: Arc<AtomicU64>,
+) -> ChannelReader {
     let (tx, rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(4);
     std::thread::spawn(move || {
         let mut dec = MultiGzDecoder::new(io::BufReader::with_capacity(CHUNK, stream));
@@ -398,7 +410,10 @@ impl<R: Read> Read for Transcode<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.out_pos == self.out_end {
             if let Some(offset) = self.error {
-                return Err(io::Error::new(io::ErrorKind::InvalidData, Malformed { offset }));
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    Malformed { offset },
+                ));
             }
             if self.finished {
                 return Ok(0);

@@ -19,9 +19,18 @@ pub struct Line<'a> {
 
 #[derive(Debug)]
 pub enum LineError {
-    Io { error: io::Error, offset: u64, line: u64 },
-    InvalidUtf8 { offset: u64, line: u64 },
-    TooLong { line: u64 },
+    Io {
+        error: io::Error,
+        offset: u64,
+        line: u64,
+    },
+    InvalidUtf8 {
+        offset: u64,
+        line: u64,
+    },
+    TooLong {
+        line: u64,
+    },
 }
 
 pub struct LineReader<R> {
@@ -77,7 +86,9 @@ impl<R: Read> LineReader<R> {
                 break self.end; // a last line without a newline
             }
             if searched > MAX_LINE {
-                return Err(LineError::TooLong { line: self.number + 1 });
+                return Err(LineError::TooLong {
+                    line: self.number + 1,
+                });
             }
             self.refill();
         };
@@ -180,7 +191,14 @@ mod tests {
         let mut r = LineReader::new(Failing(false));
         assert_eq!(r.next_line().unwrap().unwrap().text, "one");
         assert_eq!(r.next_line().unwrap().unwrap().text, "two");
-        assert!(matches!(r.next_line(), Err(LineError::Io { offset: 7, line: 3, .. })));
+        assert!(matches!(
+            r.next_line(),
+            Err(LineError::Io {
+                offset: 7,
+                line: 3,
+                ..
+            })
+        ));
     }
 
     #[test]

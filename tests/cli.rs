@@ -12,7 +12,11 @@ const LOG: &str = "\
 ";
 
 fn liclog(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_liclog")).args(args).current_dir(dir).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_liclog"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
 }
 
 fn stderr(o: &Output) -> String {
@@ -48,7 +52,10 @@ fn converts_a_file_and_counts_with_verbose() {
     let o = liclog(&["convert", "-v", "a.log"], d.path());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("1  checkout") && err.contains("3 events"), "{err}");
+    assert!(
+        err.contains("1  checkout") && err.contains("3 events"),
+        "{err}"
+    );
     assert_eq!(String::from_utf8(o.stdout).unwrap().lines().count(), 3);
 }
 
@@ -61,13 +68,24 @@ fn bad_format_name_is_a_usage_error() {
 
 #[test]
 fn unsupported_and_unrecognised_formats_exit_5() {
-    let d = dir_with(&[("a.log", LOG.as_bytes()), ("odd.log", b"LOG:00:50:56#Adding_valid_license#32\n")]);
+    let d = dir_with(&[
+        ("a.log", LOG.as_bytes()),
+        ("odd.log", b"LOG:00:50:56#Adding_valid_license#32\n"),
+    ]);
     let o = liclog(&["convert", "--from", "sentinel", "a.log"], d.path());
     assert_eq!(o.status.code(), Some(5));
-    assert!(stderr(&o).contains("format sentinel is not supported yet"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("format sentinel is not supported yet"),
+        "{}",
+        stderr(&o)
+    );
     let o = liclog(&["convert", "odd.log"], d.path());
     assert_eq!(o.status.code(), Some(5));
-    assert!(stderr(&o).contains("odd.log: cannot recognise the log format"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("odd.log: cannot recognise the log format"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -75,7 +93,11 @@ fn a_missing_input_does_not_lose_the_others() {
     let d = dir_with(&[("a.log", LOG.as_bytes())]);
     let o = liclog(&["convert", "missing.log", "a.log"], d.path());
     assert_eq!(o.status.code(), Some(3));
-    assert!(stderr(&o).contains("missing.log: No such file"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("missing.log: No such file"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(String::from_utf8(o.stdout).unwrap().lines().count(), 3);
 }
 
@@ -83,15 +105,33 @@ fn a_missing_input_does_not_lose_the_others() {
 fn truncated_gzip_keeps_what_was_decoded() {
     let mut big = String::new();
     for i in 0..20_000 {
-        big.push_str(&format!("10:00:{:02} (MLM) OUT: \"F{i}\" user{i}@host{i}  \n", i % 60));
+        big.push_str(&format!(
+            "10:00:{:02} (MLM) OUT: \"F{i}\" user{i}@host{i}  \n",
+            i % 60
+        ));
     }
     let full = gzip(big.as_bytes());
     let cut = &full[..full.len() / 2];
     let d = dir_with(&[("cut.log.gz", cut)]);
-    let o = liclog(&["convert", "--from", "flexnet", "--date", "2024-01-01", "-o", "out.jsonl", "cut.log.gz"], d.path());
+    let o = liclog(
+        &[
+            "convert",
+            "--from",
+            "flexnet",
+            "--date",
+            "2024-01-01",
+            "-o",
+            "out.jsonl",
+            "cut.log.gz",
+        ],
+        d.path(),
+    );
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("cut.log.gz: gzip data ends early at compressed byte"), "{err}");
+    assert!(
+        err.contains("cut.log.gz: gzip data ends early at compressed byte"),
+        "{err}"
+    );
     let written = std::fs::read_to_string(d.path().join("out.jsonl")).unwrap();
     let n = written.lines().count();
     assert!(n > 1000 && n < 20_000, "kept {n} events");
@@ -106,14 +146,23 @@ fn invalid_utf8_names_file_offset_and_line() {
     assert_eq!(o.status.code(), Some(3));
     let offset = LOG.len() + "10:00:03 (MLM) OUT: \"M\" caf".len();
     assert!(
-        stderr(&o).contains(&format!("latin1.log: invalid UTF-8 byte sequence at byte offset {offset} (line 4)")),
+        stderr(&o).contains(&format!(
+            "latin1.log: invalid UTF-8 byte sequence at byte offset {offset} (line 4)"
+        )),
         "{}",
         stderr(&o)
     );
     assert_eq!(String::from_utf8(o.stdout).unwrap().lines().count(), 3);
-    let o = liclog(&["convert", "--encoding", "windows-1252", "latin1.log"], d.path());
+    let o = liclog(
+        &["convert", "--encoding", "windows-1252", "latin1.log"],
+        d.path(),
+    );
     assert_eq!(o.status.code(), Some(0));
-    assert!(String::from_utf8(o.stdout).unwrap().contains("\"user\":\"café\""));
+    assert!(
+        String::from_utf8(o.stdout)
+            .unwrap()
+            .contains("\"user\":\"café\"")
+    );
 }
 
 #[test]
@@ -121,23 +170,46 @@ fn strict_fails_without_leaving_an_output_file() {
     let mut data = LOG.to_string();
     data.push_str("10:0 (MLM) broken\n");
     let d = dir_with(&[("a.log", data.as_bytes())]);
-    let o = liclog(&["convert", "--strict", "-o", "out.csv", "--to", "csv", "a.log"], d.path());
+    let o = liclog(
+        &[
+            "convert", "--strict", "-o", "out.csv", "--to", "csv", "a.log",
+        ],
+        d.path(),
+    );
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("a.log:4: unrecognised line (--strict)"), "{}", stderr(&o));
-    let left: Vec<_> = std::fs::read_dir(d.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(left, vec![std::ffi::OsString::from("a.log")], "no output, no temporary file");
+    assert!(
+        stderr(&o).contains("a.log:4: unrecognised line (--strict)"),
+        "{}",
+        stderr(&o)
+    );
+    let left: Vec<_> = std::fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        vec![std::ffi::OsString::from("a.log")],
+        "no output, no temporary file"
+    );
 }
 
 #[test]
 fn output_file_is_written_whole() {
     let d = dir_with(&[("a.log", LOG.as_bytes())]);
     std::fs::write(d.path().join("out.csv"), "old contents\n").unwrap();
-    let o = liclog(&["convert", "--to", "csv", "-o", "out.csv", "a.log"], d.path());
+    let o = liclog(
+        &["convert", "--to", "csv", "-o", "out.csv", "a.log"],
+        d.path(),
+    );
     assert_eq!(o.status.code(), Some(0));
     let csv = std::fs::read_to_string(d.path().join("out.csv")).unwrap();
     assert!(csv.starts_with("source,line,format,kind,xslm,time,"));
     assert_eq!(csv.lines().count(), 4);
-    assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 2, "no temporary file left");
+    assert_eq!(
+        std::fs::read_dir(d.path()).unwrap().count(),
+        2,
+        "no temporary file left"
+    );
 }
 
 #[cfg(unix)]
@@ -147,7 +219,12 @@ fn dev_null_stays_a_device() {
     let d = dir_with(&[("a.log", LOG.as_bytes())]);
     let o = liclog(&["convert", "-o", "/dev/null", "a.log"], d.path());
     assert_eq!(o.status.code(), Some(0));
-    assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+    assert!(
+        std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
 }
 
 #[test]
@@ -172,7 +249,12 @@ fn stdin_and_files_mix() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(&gzip(LOG.as_bytes())).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&gzip(LOG.as_bytes()))
+        .unwrap();
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(0));
     let text = String::from_utf8(o.stdout).unwrap();
@@ -195,7 +277,12 @@ fn a_closed_pipe_is_not_an_error() {
         .spawn()
         .unwrap();
     let mut first = [0u8; 100];
-    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
     drop(child.stdout.take());
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

@@ -33,14 +33,24 @@ fn input_of(case: &Path) -> String {
         .filter(|n| n.starts_with("input"))
         .collect();
     inputs.sort();
-    assert_eq!(inputs.len(), 1, "{}: exactly one input.* file", case.display());
+    assert_eq!(
+        inputs.len(),
+        1,
+        "{}: exactly one input.* file",
+        case.display()
+    );
     inputs.remove(0)
 }
 
 fn run(case: &Path, to: &str) -> (Vec<u8>, Vec<u8>) {
     let mut args: Vec<String> = vec!["convert".into(), "--to".into(), to.into()];
     if let Ok(extra) = std::fs::read_to_string(case.join("args")) {
-        args.extend(extra.lines().filter(|l| !l.trim().is_empty()).map(|l| l.trim().to_string()));
+        args.extend(
+            extra
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| l.trim().to_string()),
+        );
     }
     args.push(input_of(case));
     let out = Command::new(env!("CARGO_BIN_EXE_liclog"))
@@ -58,10 +68,18 @@ fn golden_cases_match() {
     let cases = cases();
     assert!(!cases.is_empty());
     for case in &cases {
-        assert!(case.join("README.md").exists(), "{}: README.md says what the case covers", case.display());
+        assert!(
+            case.join("README.md").exists(),
+            "{}: README.md says what the case covers",
+            case.display()
+        );
         let (jsonl, stderr) = run(case, "jsonl");
         let (csv, _) = run(case, "csv");
-        for (name, got) in [("expected.jsonl", &jsonl), ("expected.csv", &csv), ("expected.stderr", &stderr)] {
+        for (name, got) in [
+            ("expected.jsonl", &jsonl),
+            ("expected.csv", &csv),
+            ("expected.stderr", &stderr),
+        ] {
             let path = case.join(name);
             if update {
                 std::fs::write(&path, got).unwrap();
@@ -89,7 +107,8 @@ fn golden_jsonl_is_valid_json() {
             continue;
         };
         for line in text.lines() {
-            let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{}: {e}", case.display()));
+            let v: serde_json::Value =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("{}: {e}", case.display()));
             assert!(v["kind"].is_string() && v["line"].is_u64() && v["extra"].is_object());
         }
     }

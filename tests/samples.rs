@@ -14,7 +14,10 @@ use regex::Regex;
 fn samples_root() -> Option<PathBuf> {
     let root = std::env::var_os("LICLOG_SAMPLES");
     if root.is_none() {
-        let _ = writeln!(std::io::stderr(), "note: LICLOG_SAMPLES is not set; skipping the real-sample suite");
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: LICLOG_SAMPLES is not set; skipping the real-sample suite"
+        );
     }
     root.map(PathBuf::from)
 }
@@ -41,13 +44,21 @@ fn convert(path: &PathBuf) -> (Vec<serde_json::Value>, String, i32) {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    (events, String::from_utf8_lossy(&out.stderr).into_owned(), out.status.code().unwrap_or(-1))
+    (
+        events,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
 }
 
 #[test]
 fn flexnet_samples_convert_completely() {
-    let Some(files) = samples_dir("flexlm") else { return };
-    let usage = Regex::new(r"^(?:\x{feff})? ?\d{1,2}:\d\d:\d\d \([^)]*\) (OUT|IN|DENIED|UNSUPPORTED): ").unwrap();
+    let Some(files) = samples_dir("flexlm") else {
+        return;
+    };
+    let usage =
+        Regex::new(r"^(?:\x{feff})? ?\d{1,2}:\d\d:\d\d \([^)]*\) (OUT|IN|DENIED|UNSUPPORTED): ")
+            .unwrap();
     for path in files {
         let text = String::from_utf8(std::fs::read(&path).unwrap()).unwrap();
         let mut expected: HashMap<&str, usize> = HashMap::new();
@@ -65,7 +76,11 @@ fn flexnet_samples_convert_completely() {
         let (events, stderr, code) = convert(&path);
         let name = path.display();
         assert_eq!(code, 0, "{name}: {stderr}");
-        assert_eq!(events.len(), text.lines().count(), "{name}: one event per line");
+        assert_eq!(
+            events.len(),
+            text.lines().count(),
+            "{name}: one event per line"
+        );
         let mut got: HashMap<&str, usize> = HashMap::new();
         for e in &events {
             let kind = e["kind"].as_str().unwrap();
@@ -73,8 +88,14 @@ fn flexnet_samples_convert_completely() {
             if ["checkout", "checkin", "denial", "unsupported"].contains(&kind) {
                 *got.entry(kind).or_default() += 1;
                 let time = e["time"].as_str().unwrap_or("");
-                assert!(time.len() >= 19 && time.as_bytes()[10] == b'T', "{name}: undated usage event {e}");
-                assert!(e["user"].is_string() && e["host"].is_string() && e["feature"].is_string(), "{e}");
+                assert!(
+                    time.len() >= 19 && time.as_bytes()[10] == b'T',
+                    "{name}: undated usage event {e}"
+                );
+                assert!(
+                    e["user"].is_string() && e["host"].is_string() && e["feature"].is_string(),
+                    "{e}"
+                );
             }
         }
         for kind in ["checkout", "checkin", "denial", "unsupported"] {
@@ -85,19 +106,37 @@ fn flexnet_samples_convert_completely() {
 
 #[test]
 fn maple_user_names_with_spaces_are_whole() {
-    let Some(files) = samples_dir("flexlm") else { return };
-    let maple = files.iter().find(|p| p.ends_with("upm-maple.log")).expect("upm-maple.log");
+    let Some(files) = samples_dir("flexlm") else {
+        return;
+    };
+    let maple = files
+        .iter()
+        .find(|p| p.ends_with("upm-maple.log"))
+        .expect("upm-maple.log");
     let (events, _, _) = convert(maple);
-    assert!(events.iter().any(|e| e["user"] == "Mª Cruz" && e["host"] == "mcruz"));
+    assert!(
+        events
+            .iter()
+            .any(|e| e["user"] == "Mª Cruz" && e["host"] == "mcruz")
+    );
 }
 
 #[test]
 fn detect_names_every_sample() {
     let Some(root) = samples_root() else { return };
-    for (sub, format) in [("flexlm", "flexnet"), ("rlm", "rlm-report"), ("rlm-debug", "rlm-debug"), ("other", "unknown")] {
+    for (sub, format) in [
+        ("flexlm", "flexnet"),
+        ("rlm", "rlm-report"),
+        ("rlm-debug", "rlm-debug"),
+        ("other", "unknown"),
+    ] {
         for path in std::fs::read_dir(root.join(sub)).unwrap() {
             let path = path.unwrap().path();
-            let out = Command::new(env!("CARGO_BIN_EXE_liclog")).arg("detect").arg(&path).output().unwrap();
+            let out = Command::new(env!("CARGO_BIN_EXE_liclog"))
+                .arg("detect")
+                .arg(&path)
+                .output()
+                .unwrap();
             let line = String::from_utf8(out.stdout).unwrap();
             let cols: Vec<&str> = line.trim_end().split('\t').collect();
             assert_eq!(cols.len(), 5, "{line}");

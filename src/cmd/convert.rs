@@ -135,7 +135,10 @@ fn convert(args: Args) -> Result<u8, Error> {
     }
     if args.verbose {
         let events: u64 = counts.iter().map(|(_, n)| n).sum();
-        eprintln!("liclog: {} input(s), {lines} lines, {events} events", args.inputs.len());
+        eprintln!(
+            "liclog: {} input(s), {lines} lines, {events} events",
+            args.inputs.len()
+        );
         for (kind, n) in &counts {
             eprintln!("{:>12}  {}", n, kind.name());
         }
@@ -159,8 +162,10 @@ impl Progress {
     fn new() -> Progress {
         let bar = ProgressBar::new(0);
         bar.set_style(
-            ProgressStyle::with_template("{msg} {wide_bar} {bytes}/{total_bytes} {binary_bytes_per_sec} {eta}")
-                .expect("valid template"),
+            ProgressStyle::with_template(
+                "{msg} {wide_bar} {bytes}/{total_bytes} {binary_bytes_per_sec} {eta}",
+            )
+            .expect("valid template"),
         );
         Progress {
             bar,

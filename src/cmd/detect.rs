@@ -40,13 +40,19 @@ pub fn run(args: Args) -> u8 {
         }
         let mut reason = d.reason;
         if !input.head_valid {
-            reason.push_str(&format!("; not valid {}: pass --encoding LABEL", input.encoding));
+            reason.push_str(&format!(
+                "; not valid {}: pass --encoding LABEL",
+                input.encoding
+            ));
         }
         let format = d.format.map_or("unknown", |f| f.name());
         if d.format.is_none() {
             code = code.max(exit::FORMAT);
         }
-        let line = format!("{name}\t{format}\t{encoding}\t{}\t{reason}\n", input.compression.name());
+        let line = format!(
+            "{name}\t{format}\t{encoding}\t{}\t{reason}\n",
+            input.compression.name()
+        );
         if let Err(e) = out.write_all(line.as_bytes()) {
             if e.kind() == std::io::ErrorKind::BrokenPipe {
                 return code;

@@ -12,7 +12,10 @@ pub enum Output {
     /// An existing target that is not a regular file (`/dev/null`, a FIFO):
     /// renaming over it would replace the device, so it is written in place.
     Device(File),
-    File { temp: NamedTempFile, target: PathBuf },
+    File {
+        temp: NamedTempFile,
+        target: PathBuf,
+    },
 }
 
 impl Output {
@@ -27,13 +30,18 @@ impl Output {
             if meta.is_dir() {
                 return Err(io::Error::other(format!("{path} is a directory")));
             }
-            return Ok(Output::Device(std::fs::OpenOptions::new().write(true).open(&target)?));
+            return Ok(Output::Device(
+                std::fs::OpenOptions::new().write(true).open(&target)?,
+            ));
         }
         let dir = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let temp = tempfile::Builder::new().prefix(".liclog-").suffix(".tmp").tempfile_in(&dir)?;
+        let temp = tempfile::Builder::new()
+            .prefix(".liclog-")
+            .suffix(".tmp")
+            .tempfile_in(&dir)?;
         Ok(Output::File { temp, target })
     }
 
@@ -67,7 +75,9 @@ fn set_mode_like(target: &Path, file: &File) -> io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(target).map(|m| m.permissions().mode()).unwrap_or(0o644);
+        let mode = std::fs::metadata(target)
+            .map(|m| m.permissions().mode())
+            .unwrap_or(0o644);
         file.set_permissions(std::fs::Permissions::from_mode(mode & 0o7777))?;
     }
     #[cfg(not(unix))]

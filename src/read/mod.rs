@@ -44,7 +44,9 @@ pub fn reader_for(
     reopen: Option<Reopen>,
 ) -> Result<Box<dyn Reader>> {
     match format {
-        Format::Flexnet => Ok(Box::new(flexnet::FlexnetReader::new(source, options, reopen))),
+        Format::Flexnet => Ok(Box::new(flexnet::FlexnetReader::new(
+            source, options, reopen,
+        ))),
         other => Err(other.not_supported("input")),
     }
 }

@@ -30,7 +30,11 @@ impl CsvWriter {
         if self.options.excel {
             b.extend_from_slice("\u{feff}".as_bytes());
         }
-        let n = if self.options.raw { COLUMNS.len() } else { COLUMNS.len() - 1 };
+        let n = if self.options.raw {
+            COLUMNS.len()
+        } else {
+            COLUMNS.len() - 1
+        };
         b.extend_from_slice(COLUMNS[..n].join(",").as_bytes());
         end_row(b, self.options.excel);
         self.started = true;
@@ -58,7 +62,10 @@ fn needs_quotes(value: &[u8]) -> bool {
             return true;
         }
     }
-    chunks.remainder().iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r'))
+    chunks
+        .remainder()
+        .iter()
+        .any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r'))
 }
 
 /// A cell known to hold nothing that needs quoting (names from closed lists).
@@ -176,6 +183,9 @@ mod tests {
         cell(&mut b, b"a,\"b\"");
         b.push(b'|');
         cell(&mut b, b"line\r\nbreak");
-        assert_eq!(String::from_utf8(b).unwrap(), "plain|\"a,\"\"b\"\"\"|\"line\r\nbreak\"");
+        assert_eq!(
+            String::from_utf8(b).unwrap(),
+            "plain|\"a,\"\"b\"\"\"|\"line\r\nbreak\""
+        );
     }
 }

@@ -51,7 +51,11 @@ pub trait EventWriter {
     fn finish(&mut self) -> io::Result<()>;
 }
 
-pub fn writer_for(format: Format, out: Box<dyn Write + Send>, options: WriteOptions) -> crate::Result<Box<dyn EventWriter>> {
+pub fn writer_for(
+    format: Format,
+    out: Box<dyn Write + Send>,
+    options: WriteOptions,
+) -> crate::Result<Box<dyn EventWriter>> {
     match format {
         Format::Jsonl => Ok(Box::new(JsonlWriter::new(out, options))),
         Format::Csv => Ok(Box::new(CsvWriter::new(out, options))),
@@ -97,7 +101,10 @@ impl Buffered {
     }
 
     fn hand_over(&mut self) -> io::Result<()> {
-        let next = self.empty.try_recv().unwrap_or_else(|_| Vec::with_capacity(FLUSH_AT + 4096));
+        let next = self
+            .empty
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(FLUSH_AT + 4096));
         let full = std::mem::replace(&mut self.buf, next);
         let sent = self.full.as_ref().is_some_and(|tx| tx.send(full).is_ok());
         if !sent {
@@ -110,7 +117,9 @@ impl Buffered {
     fn join(&mut self) -> io::Result<()> {
         self.full = None;
         match self.thread.take() {
-            Some(t) => t.join().unwrap_or_else(|_| Err(io::Error::other("writer thread panicked"))),
+            Some(t) => t
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("writer thread panicked"))),
             None => Err(io::Error::other("output already closed")),
         }
     }

@@ -75,7 +75,11 @@ pub fn parse(text: &str) -> Option<Frame> {
 
 /// `H:MM:SS` or `HH:MM:SS`; returns seconds since midnight and the length.
 fn time_of_day(b: &[u8]) -> Option<(u32, usize)> {
-    let digit = |i: usize| b.get(i).filter(|c| c.is_ascii_digit()).map(|c| u32::from(c - b'0'));
+    let digit = |i: usize| {
+        b.get(i)
+            .filter(|c| c.is_ascii_digit())
+            .map(|c| u32::from(c - b'0'))
+    };
     let (hour, i) = match (digit(0)?, digit(1)) {
         (h1, Some(h2)) => (h1 * 10 + h2, 2),
         (h, None) => (h, 1),
@@ -118,7 +122,8 @@ pub fn is_malformed(text: &str) -> bool {
     let t = text.trim_start_matches(' ');
     let b = t.as_bytes();
     let timestamp_like = b.first().is_some_and(u8::is_ascii_digit)
-        && (b.get(1) == Some(&b':') || (b.get(1).is_some_and(u8::is_ascii_digit) && b.get(2) == Some(&b':')));
+        && (b.get(1) == Some(&b':')
+            || (b.get(1).is_some_and(u8::is_ascii_digit) && b.get(2) == Some(&b':')));
     timestamp_like || text.bytes().any(|c| (c < 0x20 && c != b'\t') || c == 0x7f)
 }
 
@@ -147,7 +152,9 @@ pub fn looks_like_flexnet(head: &str) -> Option<String> {
                 framed += 1;
                 let body = f.body(line);
                 if banner.is_none()
-                    && let message::Message::Banner { product, version, .. } = message::classify(body)
+                    && let message::Message::Banner {
+                        product, version, ..
+                    } = message::classify(body)
                 {
                     banner = Some(format!("banner '{product} ({version}) started on ...'"));
                 }

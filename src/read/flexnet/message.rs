@@ -21,17 +21,29 @@ pub enum Message<'a> {
         date: Date,
     },
     /// `Server's System Date and Time: Wed Mar 30 2016 01:56:00 Romance Daylight Time`
-    SystemDate { date: Date, zone_name: Option<&'a str> },
+    SystemDate {
+        date: Date,
+        zone_name: Option<&'a str>,
+    },
     /// `TIMESTAMP 1/4/2024`
     Timestamp { date: Date },
     /// `Server started on hqnas2 for: 500` (a vendor daemon is up)
     VendorStart { host: &'a str, features: &'a str },
     /// `EXITING DUE TO SIGNAL 15 Exit reason 3`
-    Exiting { signal: &'a str, exit_reason: Option<&'a str> },
+    Exiting {
+        signal: &'a str,
+        exit_reason: Option<&'a str>,
+    },
     /// `SHUTDOWN request from root at node lic01`, `Shutdown requested from jdoe@ws1`
-    ShutdownRequest { user: Option<&'a str>, host: Option<&'a str> },
+    ShutdownRequest {
+        user: Option<&'a str>,
+        host: Option<&'a str>,
+    },
     /// `Rereading license file... Requested from upm@flexlm02`
-    Reread { user: Option<&'a str>, host: Option<&'a str> },
+    Reread {
+        user: Option<&'a str>,
+        host: Option<&'a str>,
+    },
     /// `License file(s): /opt/flexlm/license.dat`
     LicenseFiles(&'a str),
     /// Free text, with a topic where one is recognised.
@@ -83,7 +95,11 @@ pub fn classify(body: &str) -> Message<'_> {
         b'S' => {
             if let Some(c) = SYSTEM_DATE.captures(body)
                 && let Some(m) = month_number(&c["mon"])
-                && let Ok(date) = Date::new(c["year"].parse().unwrap_or(0), m, c["day"].parse().unwrap_or(0))
+                && let Ok(date) = Date::new(
+                    c["year"].parse().unwrap_or(0),
+                    m,
+                    c["day"].parse().unwrap_or(0),
+                )
             {
                 let zone_name = c.name("zone").map(|z| z.as_str());
                 return Message::SystemDate { date, zone_name };
@@ -97,7 +113,9 @@ pub fn classify(body: &str) -> Message<'_> {
                 };
             }
             if body.starts_with("SLOG: ") {
-                return Message::Other { topic: Some("slog") };
+                return Message::Other {
+                    topic: Some("slog"),
+                };
             }
         }
         b'E' => {
@@ -107,7 +125,10 @@ pub fn classify(body: &str) -> Message<'_> {
                 let exit_reason = rest
                     .split_once("Exit reason ")
                     .and_then(|(_, r)| r.split_ascii_whitespace().next());
-                return Message::Exiting { signal, exit_reason };
+                return Message::Exiting {
+                    signal,
+                    exit_reason,
+                };
             }
         }
         b'L' => {
@@ -116,7 +137,9 @@ pub fn classify(body: &str) -> Message<'_> {
             }
         }
         b'R' => {
-            if body.starts_with("Rereading license file") || body.starts_with("Reread of license file") {
+            if body.starts_with("Rereading license file")
+                || body.starts_with("Reread of license file")
+            {
                 let (user, host) = body
                     .split_once("equested from ")
                     .map_or((None, None), |(_, who)| user_at_host(who.trim()));
@@ -124,7 +147,9 @@ pub fn classify(body: &str) -> Message<'_> {
             }
         }
         b'(' if body.starts_with("(@") && body.contains("-SLOG@)") => {
-            return Message::Other { topic: Some("slog") };
+            return Message::Other {
+                topic: Some("slog"),
+            };
         }
         _ => {}
     }
@@ -157,7 +182,10 @@ pub fn classify(body: &str) -> Message<'_> {
 
 fn user_at_host(who: &str) -> (Option<&str>, Option<&str>) {
     match who.rsplit_once('@') {
-        Some((u, h)) => (Some(u).filter(|s| !s.is_empty()), Some(h).filter(|s| !s.is_empty())),
+        Some((u, h)) => (
+            Some(u).filter(|s| !s.is_empty()),
+            Some(h).filter(|s| !s.is_empty()),
+        ),
         None => (Some(who).filter(|s| !s.is_empty()), None),
     }
 }
@@ -168,7 +196,10 @@ fn topic(body: &str) -> Option<&'static str> {
         Some("vendor_daemon")
     } else if body.contains("TCP-port") || body.contains("tcp-port") || body.contains("tcp_port") {
         Some("network")
-    } else if body.contains("ereading") || body.starts_with("==== Reread") || body.starts_with("Updating feature") {
+    } else if body.contains("ereading")
+        || body.starts_with("==== Reread")
+        || body.starts_with("Updating feature")
+    {
         Some("reread")
     } else if body.starts_with("EXPIRED: ") {
         Some("expired")
@@ -198,13 +229,24 @@ mod tests {
         let m = classify(
             "FlexNet Licensing (v11.13.1.2 build 173085 x64_lsb) started on flux-license1.miserver.it.umich.edu (linux) (1/8/2017)",
         );
-        assert!(matches!(m, Message::Banner { host: "flux-license1.miserver.it.umich.edu", .. }));
+        assert!(matches!(
+            m,
+            Message::Banner {
+                host: "flux-license1.miserver.it.umich.edu",
+                ..
+            }
+        ));
     }
 
     #[test]
     fn anchors() {
-        assert_eq!(classify("TIMESTAMP 1/4/2024").anchor(), Some((date(2024, 1, 4), TimeSource::Timestamp)));
-        let m = classify("Server's System Date and Time: Wed Mar 30 2016 01:56:00 Romance Daylight Time");
+        assert_eq!(
+            classify("TIMESTAMP 1/4/2024").anchor(),
+            Some((date(2024, 1, 4), TimeSource::Timestamp))
+        );
+        let m = classify(
+            "Server's System Date and Time: Wed Mar 30 2016 01:56:00 Romance Daylight Time",
+        );
         assert_eq!(
             m,
             Message::SystemDate {
@@ -238,6 +280,11 @@ mod tests {
                 host: Some("flexlm02")
             }
         );
-        assert_eq!(classify("(@adskflex-SLOG@) === Memory ==="), Message::Other { topic: Some("slog") });
+        assert_eq!(
+            classify("(@adskflex-SLOG@) === Memory ==="),
+            Message::Other {
+                topic: Some("slog")
+            }
+        );
     }
 }

@@ -53,7 +53,12 @@ struct Entry {
 
 impl Entry {
     fn bytes(&self) -> usize {
-        self.text.len() + self.continuations.iter().map(|(_, t)| t.len()).sum::<usize>()
+        self.text.len()
+            + self
+                .continuations
+                .iter()
+                .map(|(_, t)| t.len())
+                .sum::<usize>()
     }
 }
 
@@ -99,12 +104,20 @@ impl FlexnetReader {
         }
     }
 
-    fn start(&mut self, line: &Line<'_>, frame: Option<Frame>, continuation_of: Option<(u64, Option<u32>)>) {
+    fn start(
+        &mut self,
+        line: &Line<'_>,
+        frame: Option<Frame>,
+        continuation_of: Option<(u64, Option<u32>)>,
+    ) {
         let mut e = std::mem::take(&mut self.spare);
         e.number = line.number;
         e.text.clear();
         e.text.push_str(line.text);
-        e.seconds = frame.as_ref().map(|f| f.seconds).or(continuation_of.and_then(|c| c.1));
+        e.seconds = frame
+            .as_ref()
+            .map(|f| f.seconds)
+            .or(continuation_of.and_then(|c| c.1));
         e.frame = frame;
         e.continuations.clear();
         e.continuation_of = continuation_of.map(|c| c.0);
@@ -172,7 +185,10 @@ impl FlexnetReader {
         } else {
             "no date anchor within the look-back"
         };
-        sink.warn(first, &format!("{how}; times carry no date until one appears (pass --date YYYY-MM-DD)"));
+        sink.warn(
+            first,
+            &format!("{how}; times carry no date until one appears (pass --date YYYY-MM-DD)"),
+        );
         self.ctx.undated = true;
     }
 }
@@ -255,12 +271,22 @@ impl Context {
                 }
                 None => {
                     ev.extra_str("text", &e.text);
-                    sink.warn(e.number, "unrecognised line (no `H:MM:SS (daemon)` prefix), kept as unknown");
+                    sink.warn(
+                        e.number,
+                        "unrecognised line (no `H:MM:SS (daemon)` prefix), kept as unknown",
+                    );
                 }
             }
             ev.server = self.server.as_deref();
             sink.event(&ev)?;
-            return self.emit_continuations(e, e.continuation_of.unwrap_or(e.number), None, time, time_source, sink);
+            return self.emit_continuations(
+                e,
+                e.continuation_of.unwrap_or(e.number),
+                None,
+                time,
+                time_source,
+                sink,
+            );
         };
 
         let body = frame.body(&e.text);
@@ -279,7 +305,13 @@ impl Context {
                 None => {
                     ev.kind = Kind::Unknown;
                     ev.extra_str("text", text);
-                    sink.warn(e.number, &format!("malformed {} line (no \"feature\" user@host), kept as unknown", kind.name()));
+                    sink.warn(
+                        e.number,
+                        &format!(
+                            "malformed {} line (no \"feature\" user@host), kept as unknown",
+                            kind.name()
+                        ),
+                    );
                 }
             }
             sink.event(&ev)?;
@@ -403,7 +435,10 @@ fn fill_message<'a>(ev: &mut Event<'a>, message: Message<'a>) {
                 ev.extra_str("features", features);
             }
         }
-        Message::Exiting { signal, exit_reason } => {
+        Message::Exiting {
+            signal,
+            exit_reason,
+        } => {
             ev.kind = Kind::ServerStop;
             ev.code = Some(signal).filter(|s| !s.is_empty());
             ev.reason = Some("exiting due to signal");

@@ -196,14 +196,20 @@ mod tests {
     #[test]
     fn plain_checkout() {
         let u = parse(r#""MATLAB" jdoe@ws-01.corp  "#).unwrap();
-        assert_eq!((u.feature, u.user, u.host), ("MATLAB", Some("jdoe"), Some("ws-01.corp")));
+        assert_eq!(
+            (u.feature, u.user, u.host),
+            ("MATLAB", Some("jdoe"), Some("ws-01.corp"))
+        );
         assert_eq!((u.count, u.reason), (None, None));
     }
 
     #[test]
     fn count_and_spaces_in_user() {
         let u = parse(r#""Maple" Mª Cruz@mcruz  (3 licenses) "#).unwrap();
-        assert_eq!((u.user, u.host, u.count), (Some("Mª Cruz"), Some("mcruz"), Some(3)));
+        assert_eq!(
+            (u.user, u.host, u.count),
+            (Some("Mª Cruz"), Some("mcruz"), Some(3))
+        );
     }
 
     #[test]
@@ -224,7 +230,10 @@ mod tests {
         .unwrap();
         assert_eq!(u.request_info, Some("PORT_AT_HOST_PLUS"));
         assert_eq!((u.user, u.code), (Some("lvj"), Some("-18,327")));
-        assert_eq!(u.reason, Some("License server does not support this feature"));
+        assert_eq!(
+            u.reason,
+            Some("License server does not support this feature")
+        );
     }
 
     #[test]

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Throughput and peak memory of `liclog convert --to csv`, against the
+# hand-written Python baseline and `gzip -dc`, measured in the same run.
+#
+#   bench/run.sh [LINES]      (default 5000000; needs ../shared/bench, python3, gzip, GNU time)
+#
+# Each command runs RUNS times (default 3); the best wall time counts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+lines=${1:-5000000}
+runs=${RUNS:-3}
+shared=$(cd .. && pwd)/shared/bench
+out=${BENCH_DIR:-bench/out}
+mkdir -p "$out"
+
+cargo build --release --quiet
+bin=target/release/liclog
+
+log="$out/flexlm-$lines.log"
+if [ ! -s "$log" ]; then
+    python3 "$shared/gen_flexlm.py" "$lines" > "$log"
+fi
+if [ ! -s "$log.gz" ]; then
+    gzip -c "$log" > "$log.gz"
+fi
+mb=$(python3 -c "import os; print(os.path.getsize('$log') / 1e6)")
+
+# best wall seconds and peak RSS (KB) of a command over $runs runs
+measure() {
+    local best=999999 rss=0 t m
+    for _ in $(seq "$runs"); do
+        /usr/bin/time -f "%e %M" -o "$out/time.txt" "$@" > /dev/null
+        read -r t m < "$out/time.txt"
+        best=$(python3 -c "print(min($best, $t))")
+        rss=$(( m > rss ? m : rss ))
+    done
+    echo "$best $rss"
+}
+
+printf "input: %s lines, %.1f MB plain, %.1f MB gzipped\n" "$lines" "$mb" \
+    "$(python3 -c "import os; print(os.path.getsize('$log.gz') / 1e6)")"
+read -r t_lic_plain m_lic_plain < <(measure "$bin" convert --to csv -o "$out/liclog.csv" "$log")
+read -r t_lic_gz m_lic_gz < <(measure "$bin" convert --to csv -o "$out/liclog-gz.csv" "$log.gz")
+read -r t_gunzip m_gunzip < <(measure gzip -dc "$log.gz")
+runs=1 # the baseline is slow; one run each
+read -r t_py_plain m_py_plain < <(measure python3 "$shared/py_flexlm_to_csv.py" "$log" "$out/python.csv")
+read -r t_py_gz m_py_gz < <(measure python3 "$shared/py_flexlm_to_csv.py" "$log.gz" "$out/python-gz.csv")
+
+python3 - "$mb" "$t_lic_plain" "$m_lic_plain" "$t_lic_gz" "$m_lic_gz" "$t_gunzip" "$m_gunzip" \
+    "$t_py_plain" "$m_py_plain" "$t_py_gz" "$m_py_gz" <<'PY'
+import sys
+mb, tlp, mlp, tlg, mlg, tg, mg, tpp, mpp, tpg, mpg = map(float, sys.argv[1:])
+row = "{:<32} {:>8.2f} s {:>9.1f} MB/s {:>8.1f} MB peak RSS"
+print(row.format("liclog convert --to csv (plain)", tlp, mb / tlp, mlp / 1024))
+print(row.format("liclog convert --to csv (gzip)", tlg, mb / tlg, mlg / 1024))
+print(row.format("gzip -dc", tg, mb / tg, mg / 1024))
+print(row.format("python baseline (plain)", tpp, mb / tpp, mpp / 1024))
+print(row.format("python baseline (gzip)", tpg, mb / tpg, mpg / 1024))
+print()
+print(f"plain: liclog throughput = {tpp / tlp:.1f}x the Python baseline (target >= 25x)")
+print(f"gzip:  liclog throughput = {tpg / tlg:.1f}x the Python baseline")
+print(f"gzip:  liclog wall time  = {tlg / tg:.2f}x gzip -dc alone (target <= 1.3x)")
+print(f"peak RSS: liclog {max(mlp, mlg) / 1024:.1f} MB (target <= 64 MB), "
+      f"{max(mlp, mlg) / max(mpp, mpg):.2f}x the Python baseline's")
+PY
