@@ -136,15 +136,13 @@ pub fn classify(body: &str) -> Message<'_> {
                 return Message::LicenseFiles(files.trim());
             }
         }
-        b'R' => {
-            if body.starts_with("Rereading license file")
-                || body.starts_with("Reread of license file")
-            {
-                let (user, host) = body
-                    .split_once("equested from ")
-                    .map_or((None, None), |(_, who)| user_at_host(who.trim()));
-                return Message::Reread { user, host };
-            }
+        b'R' if body.starts_with("Rereading license file")
+            || body.starts_with("Reread of license file") =>
+        {
+            let (user, host) = body
+                .split_once("equested from ")
+                .map_or((None, None), |(_, who)| user_at_host(who.trim()));
+            return Message::Reread { user, host };
         }
         b'(' if body.starts_with("(@") && body.contains("-SLOG@)") => {
             return Message::Other {
