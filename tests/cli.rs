@@ -308,3 +308,51 @@ fn schema_is_json_schema_with_every_kind() {
     let kinds = v["properties"]["kind"]["enum"].as_array().unwrap();
     assert!(kinds.iter().any(|k| k == "time_jump") && kinds.len() == 22);
 }
+
+/// More lines before the first anchor than the look-back holds: a file is
+/// dated by a second pass, stdin (which cannot be read twice) gets a warning
+/// and undated lines until the anchor.
+#[test]
+fn long_anchorless_start_is_dated_by_a_second_pass() {
+    let mut log = String::new();
+    for i in 0..60_000 {
+        log.push_str(&format!(
+            "10:{:02}:{:02} (MLM) OUT: \"F\" u{i}@h  \n",
+            i / 60 % 60,
+            i % 60
+        ));
+    }
+    log.push_str("11:00:00 (lmgrd) TIMESTAMP 2/18/2017\n");
+    let d = dir_with(&[("long.log", log.as_bytes())]);
+    let o = liclog(&["convert", "--to", "csv", "long.log"], d.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let first = text.lines().nth(1).unwrap();
+    assert!(first.contains(",2017-02-18T10:00:00,timestamp,"), "{first}");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_liclog"))
+        .args(["convert", "--to", "csv", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let feed = std::thread::spawn(move || stdin.write_all(log.as_bytes()));
+    let o = child.wait_with_output().unwrap();
+    feed.join().unwrap().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o).contains("-:1: no date anchor within the look-back"),
+        "{}",
+        stderr(&o)
+    );
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.lines().nth(1).unwrap().contains(",10:00:00,none,"));
+    assert!(
+        text.lines()
+            .last()
+            .unwrap()
+            .contains(",2017-02-18T11:00:00,record,")
+    );
+}
