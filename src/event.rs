@@ -160,12 +160,17 @@ impl Time {
 }
 
 fn push_padded(out: &mut Vec<u8>, value: u32, width: usize) {
+    push_decimal(out, u64::from(value), width);
+}
+
+/// `value` in decimal, zero-padded to at least `width` digits.
+pub(crate) fn push_decimal(out: &mut Vec<u8>, value: u64, width: usize) {
     // Times are mostly two-digit fields: skip the general loop for them.
     if width == 2 && value < 100 {
         out.extend_from_slice(&[b'0' + (value / 10) as u8, b'0' + (value % 10) as u8]);
         return;
     }
-    let mut digits = [b'0'; 10];
+    let mut digits = [b'0'; 20];
     let mut n = value;
     let mut i = digits.len();
     loop {

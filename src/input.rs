@@ -99,7 +99,7 @@ impl Input {
             source,
         };
 
-        let (magic, rest) = peek(Box::new(counted), 2).map_err(open_err)?;
+        let (magic, rest) = peek(Box::new(counted), 2);
         let mut stream: Box<dyn Read + Send> = Box::new(Cursor::new(magic.clone()).chain(rest));
         let compression = if magic == [0x1f, 0x8b] {
             stream = Box::new(gunzip_in_background(stream, stored_read.clone()));
@@ -108,8 +108,7 @@ impl Input {
             Compression::None
         };
 
-        let (head_raw, rest) =
-            peek(stream, HEAD_LEN).map_err(|e| map_io_error(&path_for_err, compression, 0, e))?;
+        let (head_raw, rest) = peek(stream, HEAD_LEN);
         let (bom_encoding, bom_len) = match Encoding::for_bom(&head_raw) {
             Some((enc, len)) => (Some(enc), len),
             None => (None, 0),
@@ -171,7 +170,7 @@ impl Input {
                 line,
             };
         }
-        map_io_error(&path, self.compression, offset, err)
+        map_io_error(&path, offset, err)
     }
 
     pub fn invalid_utf8(&self, offset: u64, line: u64) -> Error {
@@ -184,7 +183,7 @@ impl Input {
     }
 }
 
-fn map_io_error(path: &Path, compression: Compression, offset: u64, err: io::Error) -> Error {
+fn map_io_error(path: &Path, offset: u64, err: io::Error) -> Error {
     if let Some(gz) = err.get_ref().and_then(|e| e.downcast_ref::<GzipFailure>()) {
         return Error::TruncatedGzip {
             path: path.to_path_buf(),
@@ -193,7 +192,6 @@ fn map_io_error(path: &Path, compression: Compression, offset: u64, err: io::Err
             detail: gz.detail.clone(),
         };
     }
-    let _ = compression;
     Error::Read {
         path: path.to_path_buf(),
         offset,
@@ -201,12 +199,24 @@ fn map_io_error(path: &Path, compression: Compression, offset: u64, err: io::Err
     }
 }
 
-/// Reads up to `n` bytes (fewer only at end of input) and returns them with
-/// the rest of the stream.
-fn peek(mut r: Box<dyn Read + Send>, n: usize) -> io::Result<(Vec<u8>, Box<dyn Read + Send>)> {
+/// Reads up to `n` bytes and returns them with the rest of the stream. A
+/// read error is not returned here but by the rest of the stream, after the
+/// bytes before it: a gzip cut inside its first kilobytes still yields them.
+fn peek(mut r: Box<dyn Read + Send>, n: usize) -> (Vec<u8>, Box<dyn Read + Send>) {
     let mut buf = Vec::with_capacity(n);
-    (&mut r).take(n as u64).read_to_end(&mut buf)?;
-    Ok((buf, r))
+    match (&mut r).take(n as u64).read_to_end(&mut buf) {
+        Ok(_) => (buf, r),
+        Err(e) => (buf, Box::new(FailNext(Some(e)))),
+    }
+}
+
+/// A stream whose next read fails with a stored error.
+struct FailNext(Option<io::Error>);
+
+impl Read for FailNext {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        self.0.take().map_or(Ok(0), Err)
+    }
 }
 
 struct Counting {

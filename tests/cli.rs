@@ -138,6 +138,20 @@ fn truncated_gzip_keeps_what_was_decoded() {
 }
 
 #[test]
+fn a_gzip_cut_in_its_first_kilobytes_keeps_its_lines() {
+    let full = gzip(LOG.as_bytes());
+    let d = dir_with(&[("tiny.gz", &full[..full.len() - 12])]);
+    let o = liclog(&["convert", "tiny.gz"], d.path());
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("tiny.gz: gzip data ends early"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(String::from_utf8(o.stdout).unwrap().lines().count() >= 2);
+}
+
+#[test]
 fn invalid_utf8_names_file_offset_and_line() {
     let mut data = LOG.as_bytes().to_vec();
     data.extend_from_slice(b"10:00:03 (MLM) OUT: \"M\" caf\xe9@ws  \n");

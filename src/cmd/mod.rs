@@ -27,7 +27,7 @@ pub fn code_of(err: &Error) -> u8 {
         Error::Usage(_) | Error::UnknownEncoding(_) | Error::UnknownFormat(..) => exit::USAGE,
         Error::Write(_) => exit::OUTPUT,
         Error::Unrecognised { .. } | Error::NotSupported { .. } => exit::FORMAT,
-        _ if err.is_input_error() => exit::INPUT,
+        // Input failures (Open, Read, TruncatedGzip, InvalidEncoding, LineTooLong).
         _ => exit::INPUT,
     }
 }
