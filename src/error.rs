@@ -58,18 +58,3 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 }
-
-impl Error {
-    /// True when the failure came from one input (bad file, bad bytes): the
-    /// run keeps going with the next input and keeps what it already read.
-    pub fn is_input_error(&self) -> bool {
-        matches!(
-            self,
-            Error::Open { .. }
-                | Error::Read { .. }
-                | Error::TruncatedGzip { .. }
-                | Error::InvalidEncoding { .. }
-                | Error::LineTooLong { .. }
-        )
-    }
-}
