@@ -10,8 +10,8 @@ use crate::event::{Event, Kind};
 use crate::format::Format;
 use crate::input::{Decoding, Input};
 use crate::lines::{LineError, LineReader};
-use crate::read::{self, ReadOptions, Reopen, Sink};
-use crate::write::EventWriter;
+use crate::read::{self, ReadOptions, Rendered, Reopen, Sink};
+use crate::write::{Encoder, EventWriter};
 
 /// Warnings shown per input before they are only counted.
 pub const WARNINGS_SHOWN: usize = 20;
@@ -177,6 +177,24 @@ impl Sink for RunSink<'_, '_> {
         }
         self.counts[event.kind as usize] += 1;
         self.writer.write(event).map_err(Error::Write)
+    }
+
+    /// `--strict` stops at the first unknown line, before anything after it
+    /// is written: that needs events one by one.
+    fn encoder(&mut self) -> Option<Box<dyn Encoder>> {
+        (!self.strict).then(|| self.writer.encoder())
+    }
+
+    fn rendered(&mut self, batch: &mut Rendered) -> Result<()> {
+        for (line, message) in batch.warnings.drain(..) {
+            self.warn(line, &message);
+        }
+        for (total, n) in self.counts.iter_mut().zip(&batch.counts) {
+            *total += n;
+        }
+        self.writer
+            .write_encoded(&mut batch.bytes)
+            .map_err(Error::Write)
     }
 
     fn warn(&mut self, line: u64, message: &str) {

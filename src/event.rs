@@ -56,7 +56,7 @@ kinds! {
 }
 
 /// How the date part of `time` was derived.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub enum TimeSource {
     /// The line itself carries the full date.
     Record,
@@ -69,6 +69,7 @@ pub enum TimeSource {
     /// `--date` on the command line.
     Option,
     /// No date could be derived: `time` holds the time of day only.
+    #[default]
     None,
 }
 
@@ -118,36 +119,42 @@ impl Time {
     }
 
     /// ISO 8601: `2024-01-03T15:00:07`, `...07.25`, `...07-05:00`, or
-    /// `15:00:07` when the date is unknown.
+    /// `15:00:07` when the date is unknown. Built in a fixed array and
+    /// appended once: this runs for every event.
     pub fn write_iso(&self, out: &mut Vec<u8>) {
-        if let Some(d) = self.date {
-            let y = i32::from(d.year()).unsigned_abs();
-            push_padded(out, y / 100, 2);
-            push_padded(out, y % 100, 2);
-            out.push(b'-');
-            push_padded(out, d.month() as u32, 2);
-            out.push(b'-');
-            push_padded(out, d.day() as u32, 2);
-            out.push(b'T');
-        }
-        push_padded(out, self.seconds / 3600, 2);
-        out.push(b':');
-        push_padded(out, self.seconds / 60 % 60, 2);
-        out.push(b':');
-        push_padded(out, self.seconds % 60, 2);
+        let mut a = [0u8; 19];
+        let start = match self.date {
+            Some(d) => {
+                let y = i32::from(d.year()).unsigned_abs();
+                a[0..2].copy_from_slice(&two_digits(y / 100 % 100));
+                a[2..4].copy_from_slice(&two_digits(y % 100));
+                a[4] = b'-';
+                a[5..7].copy_from_slice(&two_digits(d.month() as u32));
+                a[7] = b'-';
+                a[8..10].copy_from_slice(&two_digits(d.day() as u32));
+                a[10] = b'T';
+                0
+            }
+            None => 11,
+        };
+        a[11..13].copy_from_slice(&two_digits(self.seconds / 3600 % 100));
+        a[13] = b':';
+        a[14..16].copy_from_slice(&two_digits(self.seconds / 60 % 60));
+        a[16] = b':';
+        a[17..19].copy_from_slice(&two_digits(self.seconds % 60));
+        out.extend_from_slice(&a[start..]);
         if let Some((value, digits)) = self.fraction {
             out.push(b'.');
-            push_padded(out, value, digits as usize);
+            push_decimal(out, u64::from(value), digits as usize);
         }
         if let Some(off) = self.offset {
             if off == 0 {
                 out.push(b'Z');
             } else {
-                out.push(if off < 0 { b'-' } else { b'+' });
-                let off = off.unsigned_abs();
-                push_padded(out, off / 3600, 2);
-                out.push(b':');
-                push_padded(out, off / 60 % 60, 2);
+                let abs = off.unsigned_abs();
+                let (h, m) = (two_digits(abs / 3600 % 100), two_digits(abs / 60 % 60));
+                let sign = if off < 0 { b'-' } else { b'+' };
+                out.extend_from_slice(&[sign, h[0], h[1], b':', m[0], m[1]]);
             }
         }
     }
@@ -159,30 +166,39 @@ impl Time {
     }
 }
 
-fn push_padded(out: &mut Vec<u8>, value: u32, width: usize) {
-    push_decimal(out, u64::from(value), width);
+/// `value` (below 100) as two ASCII digits.
+fn two_digits(value: u32) -> [u8; 2] {
+    [b'0' + (value / 10) as u8, b'0' + (value % 10) as u8]
 }
 
-/// `value` in decimal, zero-padded to at least `width` digits.
+/// `value` in decimal, zero-padded to at least `width` digits. Two digits
+/// per division and one append: line numbers and counts are on every row.
 pub(crate) fn push_decimal(out: &mut Vec<u8>, value: u64, width: usize) {
-    // Times are mostly two-digit fields: skip the general loop for them.
-    if width == 2 && value < 100 {
-        out.extend_from_slice(&[b'0' + (value / 10) as u8, b'0' + (value % 10) as u8]);
-        return;
-    }
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899";
     let mut digits = [b'0'; 20];
     let mut n = value;
     let mut i = digits.len();
-    loop {
+    while n >= 100 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    if n >= 10 {
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&PAIRS[n as usize * 2..n as usize * 2 + 2]);
+    } else {
         i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        digits[i] = b'0' + n as u8;
     }
     let len = digits.len() - i;
-    out.extend(std::iter::repeat_n(b'0', width.saturating_sub(len)));
+    if width > len {
+        out.extend(std::iter::repeat_n(b'0', width - len));
+    }
     out.extend_from_slice(&digits[i..]);
 }
 
@@ -282,6 +298,24 @@ mod tests {
         assert_eq!(t.to_iso(), "2005-05-09T07:32:57Z");
         t.offset = Some(5 * 3600 + 1800);
         assert_eq!(t.to_iso(), "2005-05-09T07:32:57+05:30");
+    }
+
+    #[test]
+    fn decimals() {
+        for (value, width, text) in [
+            (0, 1, "0"),
+            (7, 2, "07"),
+            (10, 1, "10"),
+            (99, 3, "099"),
+            (100, 1, "100"),
+            (1234567, 1, "1234567"),
+            (25, 4, "0025"),
+            (u64::MAX, 1, "18446744073709551615"),
+        ] {
+            let mut out = Vec::new();
+            push_decimal(&mut out, value, width);
+            assert_eq!(String::from_utf8(out).unwrap(), text);
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Vendor readers: one module per format, each turning lines into events.
 
 pub mod flexnet;
+pub mod parallel;
 
 use std::io::Read;
 
@@ -9,12 +10,27 @@ use crate::error::Result;
 use crate::event::Event;
 use crate::format::Format;
 use crate::lines::{Line, LineReader};
+use crate::write::Encoder;
+
+pub use self::parallel::Rendered;
 
 /// Where a reader sends what it finds.
 pub trait Sink {
     fn event(&mut self, event: &Event<'_>) -> Result<()>;
     /// A problem tied to one line of the current input (`path:line`).
     fn warn(&mut self, line: u64, message: &str);
+    /// An encoder for rendering events on worker threads, if this sink
+    /// takes rendered batches; without one, readers stay sequential.
+    fn encoder(&mut self) -> Option<Box<dyn Encoder>> {
+        None
+    }
+    /// A batch rendered with `encoder()`, in input order: its bytes go out
+    /// as they are, its warnings and counts as if its events had come one
+    /// by one.
+    fn rendered(&mut self, batch: &mut Rendered) -> Result<()> {
+        let _ = batch;
+        unreachable!("rendered() without encoder()")
+    }
 }
 
 /// Reopens the current input from its start, for readers that need a second

@@ -1,14 +1,13 @@
 //! RFC 4180 CSV with a header row; `extra` is a JSON text cell.
 
-use std::io::{self, Write};
+use std::io::Write;
 
-use super::{Buffered, COLUMNS, EventWriter, WriteOptions, push_extra, push_u64};
+use super::{COLUMNS, CsvWriter, Encoder, WriteOptions, push_extra, push_u64};
 use crate::event::Event;
 
-pub struct CsvWriter {
-    out: Buffered,
+#[derive(Clone)]
+pub struct CsvEncoder {
     options: WriteOptions,
-    started: bool,
     scratch: Vec<u8>,
     /// The current input's path, already encoded as a cell.
     source: (String, Vec<u8>),
@@ -16,28 +15,14 @@ pub struct CsvWriter {
 
 impl CsvWriter {
     pub fn new(out: Box<dyn Write + Send>, options: WriteOptions) -> Self {
-        CsvWriter {
-            out: Buffered::new(out),
-            options,
-            started: false,
-            scratch: Vec::new(),
-            source: (String::new(), Vec::new()),
-        }
-    }
-
-    fn header(&mut self) {
-        let b = &mut self.out.buf;
-        if self.options.excel {
-            b.extend_from_slice("\u{feff}".as_bytes());
-        }
-        let n = if self.options.raw {
-            COLUMNS.len()
-        } else {
-            COLUMNS.len() - 1
-        };
-        b.extend_from_slice(COLUMNS[..n].join(",").as_bytes());
-        end_row(b, self.options.excel);
-        self.started = true;
+        Self::with_encoder(
+            out,
+            CsvEncoder {
+                options,
+                scratch: Vec::new(),
+                source: (String::new(), Vec::new()),
+            },
+        )
     }
 }
 
@@ -91,24 +76,62 @@ fn cell(b: &mut Vec<u8>, value: &[u8]) {
     b.push(b'"');
 }
 
-fn opt(b: &mut Vec<u8>, value: Option<&str>) {
-    b.push(b',');
-    if let Some(v) = value {
-        cell(b, v.as_bytes());
+/// The event's line, checked for quoting once: most cells are slices of
+/// it, and a slice of a line that needs no quotes needs none either.
+struct PlainLine {
+    start: usize,
+    end: usize,
+}
+
+impl PlainLine {
+    fn of(raw: &str) -> Option<PlainLine> {
+        let start = raw.as_ptr() as usize;
+        (!needs_quotes(raw.as_bytes())).then_some(PlainLine {
+            start,
+            end: start + raw.len(),
+        })
+    }
+
+    fn holds(plain: &Option<PlainLine>, v: &str) -> bool {
+        let p = v.as_ptr() as usize;
+        plain
+            .as_ref()
+            .is_some_and(|l| p >= l.start && p + v.len() <= l.end)
     }
 }
 
-impl EventWriter for CsvWriter {
-    fn write(&mut self, e: &Event<'_>) -> io::Result<()> {
-        if !self.started {
-            self.header();
+fn opt(b: &mut Vec<u8>, value: Option<&str>, plain: &Option<PlainLine>) {
+    b.push(b',');
+    if let Some(v) = value {
+        if PlainLine::holds(plain, v) {
+            b.extend_from_slice(v.as_bytes());
+        } else {
+            cell(b, v.as_bytes());
         }
+    }
+}
+
+impl Encoder for CsvEncoder {
+    fn header(&self, b: &mut Vec<u8>) {
+        if self.options.excel {
+            b.extend_from_slice("\u{feff}".as_bytes());
+        }
+        let n = if self.options.raw {
+            COLUMNS.len()
+        } else {
+            COLUMNS.len() - 1
+        };
+        b.extend_from_slice(COLUMNS[..n].join(",").as_bytes());
+        end_row(b, self.options.excel);
+    }
+
+    fn encode(&mut self, e: &Event<'_>, b: &mut Vec<u8>) {
         if self.source.0 != e.source {
             self.source.0 = e.source.to_string();
             self.source.1.clear();
             cell(&mut self.source.1, e.source.as_bytes());
         }
-        let b = &mut self.out.buf;
+        let plain = PlainLine::of(e.raw);
         b.extend_from_slice(&self.source.1);
         b.push(b',');
         push_u64(b, e.line);
@@ -120,19 +143,19 @@ impl EventWriter for CsvWriter {
             t.write_iso(b);
         }
         known(b, e.time_source.name());
-        opt(b, e.server);
-        opt(b, e.daemon);
-        opt(b, e.feature);
-        opt(b, e.version);
-        opt(b, e.user);
-        opt(b, e.host);
+        opt(b, e.server, &plain);
+        opt(b, e.daemon, &plain);
+        opt(b, e.feature, &plain);
+        opt(b, e.version, &plain);
+        opt(b, e.user, &plain);
+        opt(b, e.host, &plain);
         b.push(b',');
         if let Some(n) = e.count {
             push_u64(b, n);
         }
-        opt(b, e.handle);
-        opt(b, e.reason);
-        opt(b, e.code);
+        opt(b, e.handle, &plain);
+        opt(b, e.reason, &plain);
+        opt(b, e.code, &plain);
         b.push(b',');
         if e.extra.is_empty() {
             b.extend_from_slice(b"{}");
@@ -142,17 +165,9 @@ impl EventWriter for CsvWriter {
             cell(b, &self.scratch);
         }
         if self.options.raw {
-            opt(b, Some(e.raw));
+            opt(b, Some(e.raw), &plain);
         }
         end_row(b, self.options.excel);
-        self.out.maybe_flush()
-    }
-
-    fn finish(&mut self) -> io::Result<()> {
-        if !self.started {
-            self.header();
-        }
-        self.out.finish()
     }
 }
 

@@ -1,21 +1,18 @@
 //! One JSON object per line, keys in schema order, absent fields `null`.
 
-use std::io::{self, Write};
+use std::io::Write;
 
-use super::{Buffered, EventWriter, WriteOptions, push_extra, push_json_str, push_u64};
+use super::{Encoder, JsonlWriter, WriteOptions, push_extra, push_json_str, push_u64};
 use crate::event::Event;
 
-pub struct JsonlWriter {
-    out: Buffered,
+#[derive(Clone)]
+pub struct JsonlEncoder {
     options: WriteOptions,
 }
 
 impl JsonlWriter {
     pub fn new(out: Box<dyn Write + Send>, options: WriteOptions) -> Self {
-        JsonlWriter {
-            out: Buffered::new(out),
-            options,
-        }
+        Self::with_encoder(out, JsonlEncoder { options })
     }
 }
 
@@ -29,9 +26,8 @@ fn field(b: &mut Vec<u8>, key: &str, value: Option<&str>) {
     }
 }
 
-impl EventWriter for JsonlWriter {
-    fn write(&mut self, e: &Event<'_>) -> io::Result<()> {
-        let b = &mut self.out.buf;
+impl Encoder for JsonlEncoder {
+    fn encode(&mut self, e: &Event<'_>, b: &mut Vec<u8>) {
         b.extend_from_slice(b"{\"source\":");
         push_json_str(b, e.source);
         b.extend_from_slice(b",\"line\":");
@@ -69,10 +65,5 @@ impl EventWriter for JsonlWriter {
             field(b, "raw", Some(e.raw));
         }
         b.extend_from_slice(b"}\n");
-        self.out.maybe_flush()
-    }
-
-    fn finish(&mut self) -> io::Result<()> {
-        self.out.finish()
     }
 }

@@ -1,5 +1,7 @@
-//! Writers: canonical JSONL and CSV. Both append to one reused byte buffer
-//! and hand it to the output in large writes.
+//! Writers: canonical JSONL and CSV. An [`Encoder`] turns events into
+//! bytes; the [`EncodingWriter`] around it appends them to one reused
+//! buffer and hands that to the output in large writes. Encoders are
+//! cloned onto worker threads, so readers can render batches in parallel.
 
 mod csv;
 mod jsonl;
@@ -11,8 +13,11 @@ use std::thread;
 use crate::event::{Event, Value};
 use crate::format::Format;
 
-pub use self::csv::CsvWriter;
-pub use self::jsonl::JsonlWriter;
+pub use self::csv::CsvEncoder;
+pub use self::jsonl::JsonlEncoder;
+
+pub type CsvWriter = EncodingWriter<CsvEncoder>;
+pub type JsonlWriter = EncodingWriter<JsonlEncoder>;
 
 /// The canonical columns, in CSV order (`raw` only with `--raw`).
 pub const COLUMNS: [&str; 19] = [
@@ -48,7 +53,20 @@ pub struct WriteOptions {
 
 pub trait EventWriter {
     fn write(&mut self, event: &Event<'_>) -> io::Result<()>;
+    /// An encoder producing exactly the bytes `write` would, for events
+    /// rendered on another thread and passed to `write_encoded`.
+    fn encoder(&self) -> Box<dyn Encoder>;
+    /// Writes bytes from `encoder()`, leaving `bytes` empty (its buffer
+    /// may be swapped for another one).
+    fn write_encoded(&mut self, bytes: &mut Vec<u8>) -> io::Result<()>;
     fn finish(&mut self) -> io::Result<()>;
+}
+
+/// Turns events into an output format's bytes.
+pub trait Encoder: Send {
+    /// What comes before the first event (the CSV header row).
+    fn header(&self, _out: &mut Vec<u8>) {}
+    fn encode(&mut self, event: &Event<'_>, out: &mut Vec<u8>);
 }
 
 pub fn writer_for(
@@ -60,6 +78,62 @@ pub fn writer_for(
         Format::Jsonl => Ok(Box::new(JsonlWriter::new(out, options))),
         Format::Csv => Ok(Box::new(CsvWriter::new(out, options))),
         other => Err(other.not_supported("output")),
+    }
+}
+
+pub struct EncodingWriter<E> {
+    out: Buffered,
+    encoder: E,
+    started: bool,
+}
+
+impl<E: Encoder + Clone + 'static> EncodingWriter<E> {
+    pub fn with_encoder(out: Box<dyn Write + Send>, encoder: E) -> Self {
+        EncodingWriter {
+            out: Buffered::new(out),
+            encoder,
+            started: false,
+        }
+    }
+
+    fn start(&mut self) {
+        if !self.started {
+            self.encoder.header(&mut self.out.buf);
+            self.started = true;
+        }
+    }
+}
+
+impl<E: Encoder + Clone + 'static> EventWriter for EncodingWriter<E> {
+    fn write(&mut self, event: &Event<'_>) -> io::Result<()> {
+        self.start();
+        self.encoder.encode(event, &mut self.out.buf);
+        self.out.maybe_flush()
+    }
+
+    fn encoder(&self) -> Box<dyn Encoder> {
+        Box::new(self.encoder.clone())
+    }
+
+    fn write_encoded(&mut self, bytes: &mut Vec<u8>) -> io::Result<()> {
+        self.start();
+        if self.out.buf.len() + bytes.len() < FLUSH_AT {
+            self.out.buf.append(bytes);
+            return Ok(());
+        }
+        // A large batch goes to the output as it is, without a copy.
+        if !self.out.buf.is_empty() {
+            self.out.hand_over()?;
+        }
+        std::mem::swap(&mut self.out.buf, bytes);
+        self.out.hand_over()?;
+        bytes.clear();
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.start();
+        self.out.finish()
     }
 }
 

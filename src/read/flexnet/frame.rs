@@ -27,16 +27,20 @@ impl Frame {
         &text[self.body as usize..]
     }
 
-    /// The date this line pins, if it is a date anchor.
-    pub fn anchor(&self, text: &str) -> Option<(Date, TimeSource)> {
-        if let Some(date) = self.date {
-            return Some((date, TimeSource::Record));
-        }
+    /// What the line says, unless it is a usage line.
+    pub fn message<'a>(&self, text: &'a str) -> Option<message::Message<'a>> {
         let body = self.body(text);
-        if usage::keyword(body).is_some() {
-            return None;
+        usage::keyword(body)
+            .is_none()
+            .then(|| message::classify(body))
+    }
+
+    /// The date this line pins, if it is a date anchor.
+    pub fn anchor(&self, message: Option<&message::Message<'_>>) -> Option<(Date, TimeSource)> {
+        match self.date {
+            Some(date) => Some((date, TimeSource::Record)),
+            None => message.and_then(message::Message::anchor),
         }
-        message::classify(body).anchor()
     }
 }
 
@@ -133,7 +137,7 @@ pub fn first_anchor<R: Read>(mut lines: LineReader<R>) -> Option<(i32, Date, Tim
     while let Ok(Some(line)) = lines.next_line() {
         if let Some(f) = parse(line.text) {
             let day = clock.tick(f.seconds);
-            if let Some((date, source)) = f.anchor(line.text) {
+            if let Some((date, source)) = f.anchor(f.message(line.text).as_ref()) {
                 return Some((day, date, source));
             }
         }

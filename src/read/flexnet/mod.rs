@@ -9,22 +9,28 @@
 //! [`crate::dating`]); lines before the first anchor wait in a bounded
 //! look-back, and a long anchorless start of a file is dated by a second
 //! pass that looks for the first anchor.
+//!
+//! Dated entries are rendered into events in batches ([`render`]), on
+//! worker threads when the sink allows it.
 
 mod frame;
 mod message;
+mod render;
 mod usage;
 
 use std::collections::VecDeque;
+use std::ops::Range;
+use std::sync::Arc;
 
 use jiff::civil::Date;
 
 use self::frame::Frame;
 use self::message::Message;
+use super::parallel::Pool;
 use super::{ReadOptions, Reader, Reopen, Sink};
 use crate::dating::{Clock, Zone};
 use crate::error::Result;
-use crate::event::{Event, Kind, Time, TimeSource, Value};
-use crate::format::Format;
+use crate::event::{Time, TimeSource};
 use crate::lines::Line;
 
 pub use self::frame::looks_like_flexnet;
@@ -35,20 +41,30 @@ const MAX_CONTINUATIONS: usize = 64;
 /// Look-back bound before the first date anchor.
 const LOOKBACK_LINES: usize = 50_000;
 const LOOKBACK_BYTES: usize = 8 * 1024 * 1024;
+/// Entries rendered together: large enough that handing a batch to a
+/// worker costs little, small enough to keep memory flat.
+const BATCH: usize = 2048;
+const BATCH_BYTES: usize = 1024 * 1024;
 
 #[derive(Default)]
 struct Entry {
     number: u64,
-    text: String,
+    /// The line, in the text of the batch being built.
+    text: Range<usize>,
     frame: Option<Frame>,
     /// Wrapped lines that follow, joined into this entry's text.
-    continuations: Vec<(u64, String)>,
+    continuations: Vec<(u64, Range<usize>)>,
     /// For an entry that is itself a continuation beyond the join limit.
     continuation_of: Option<u64>,
     /// Time of day: this line's, or its head line's for a continuation.
     seconds: Option<u32>,
     day: i32,
     carries_date: bool,
+    /// The host a start banner names (it becomes the `server` of what follows).
+    banner: Option<String>,
+    /// Set when the entry leaves the look-back.
+    time: Option<Time>,
+    time_source: TimeSource,
 }
 
 impl Entry {
@@ -62,44 +78,74 @@ impl Entry {
     }
 }
 
+/// Dated entries in input order, the server in force before the first,
+/// and their text. Lines are copied into one growing string rather than a
+/// string each: one stream of writes instead of scattered small copies.
+/// Entries still held (pending or in the look-back) have their text there
+/// too; a batch is only passed on when none are.
+#[derive(Default)]
+struct Batch {
+    entries: Vec<Entry>,
+    server: Option<String>,
+    text: String,
+}
+
+impl Batch {
+    fn append(&mut self, text: &str) -> Range<usize> {
+        let start = self.text.len();
+        self.text.push_str(text);
+        start..self.text.len()
+    }
+
+    fn clear(&mut self) {
+        self.entries.clear();
+        self.text.clear();
+    }
+}
+
 pub struct FlexnetReader {
-    ctx: Context,
+    source: Arc<str>,
+    dating: Dating,
     pending: Option<Entry>,
-    spare: Entry,
     lookback: VecDeque<Entry>,
     lookback_bytes: usize,
     reopen: Option<Reopen>,
+    batch: Batch,
+    /// The server in force after the last entry batched.
+    server: Option<String>,
+    pool: Option<Pool<Batch>>,
+    /// The sink takes events one by one only.
+    sequential: bool,
     joined: String,
 }
 
-/// What emitting an event needs, apart from the entry itself.
-struct Context {
-    source: String,
+/// Dates entries from the anchors seen so far.
+struct Dating {
     clock: Clock,
     zone: Option<Zone>,
     date_option: Option<Date>,
     /// No anchor could be found in time: emit lines without a date.
     undated: bool,
-    /// The host named by the last start banner.
-    server: Option<String>,
 }
 
 impl FlexnetReader {
     pub fn new(source: &str, options: &ReadOptions, reopen: Option<Reopen>) -> Self {
         FlexnetReader {
-            ctx: Context {
-                source: source.to_string(),
+            source: source.into(),
+            dating: Dating {
                 clock: Clock::default(),
                 zone: options.tz.clone(),
                 date_option: options.date,
                 undated: false,
-                server: None,
             },
             pending: None,
-            spare: Entry::default(),
             lookback: VecDeque::new(),
             lookback_bytes: 0,
             reopen,
+            batch: Batch::default(),
+            server: None,
+            pool: None,
+            sequential: false,
             joined: String::new(),
         }
     }
@@ -110,59 +156,129 @@ impl FlexnetReader {
         frame: Option<Frame>,
         continuation_of: Option<(u64, Option<u32>)>,
     ) {
-        let mut e = std::mem::take(&mut self.spare);
-        e.number = line.number;
-        e.text.clear();
-        e.text.push_str(line.text);
-        e.seconds = frame
-            .as_ref()
-            .map(|f| f.seconds)
-            .or(continuation_of.and_then(|c| c.1));
-        e.frame = frame;
-        e.continuations.clear();
-        e.continuation_of = continuation_of.map(|c| c.0);
-        e.carries_date = false;
-        self.pending = Some(e);
+        self.pending = Some(Entry {
+            number: line.number,
+            text: self.batch.append(line.text),
+            seconds: frame
+                .as_ref()
+                .map(|f| f.seconds)
+                .or(continuation_of.and_then(|c| c.1)),
+            frame,
+            continuation_of: continuation_of.map(|c| c.0),
+            ..Entry::default()
+        });
     }
 
-    /// Moves the held entry on: dates it, then emits it or parks it in the
-    /// look-back until an anchor dates it.
+    /// Moves the held entry on: dates it, then batches it or parks it in
+    /// the look-back until an anchor dates it.
     fn flush(&mut self, sink: &mut dyn Sink) -> Result<()> {
         let Some(mut e) = self.pending.take() else {
             return Ok(());
         };
-        let clock = &mut self.ctx.clock;
+        let clock = &mut self.dating.clock;
+        let arena = &self.batch.text;
         match &e.frame {
             Some(f) => {
+                let text = &arena[e.text.clone()];
                 e.day = clock.tick(f.seconds);
-                if let Some((date, source)) = f.anchor(&e.text) {
+                let message = f.message(text);
+                if let Some((date, source)) = f.anchor(message.as_ref()) {
                     e.carries_date = true;
                     clock.anchor(e.day, date, source);
                 }
+                e.banner = if e.continuations.is_empty() {
+                    banner_host(message)
+                } else {
+                    // Rendering classifies the joined text: so must this.
+                    let body = f.body(text);
+                    render::join_into(&mut self.joined, body, &e.continuations, arena);
+                    f.message(&self.joined).and_then(|m| banner_host(Some(m)))
+                };
             }
             None => e.day = clock.day(),
         }
-        if self.ctx.clock.is_anchored() || self.ctx.undated {
-            self.drain_lookback(sink)?;
-            self.ctx.emit(&e, &mut self.joined, sink)?;
-            self.spare = e;
-            return Ok(());
+        if self.dating.clock.is_anchored() || self.dating.undated {
+            self.drain_lookback();
+            self.push(e);
+            return self.pass_full_batch(sink);
         }
         self.lookback_bytes += e.bytes();
         self.lookback.push_back(e);
         if self.lookback.len() > LOOKBACK_LINES || self.lookback_bytes > LOOKBACK_BYTES {
             self.date_without_anchor(sink);
-            self.drain_lookback(sink)?;
+            self.drain_lookback();
+            return self.pass_full_batch(sink);
         }
         Ok(())
     }
 
-    fn drain_lookback(&mut self, sink: &mut dyn Sink) -> Result<()> {
+    fn drain_lookback(&mut self) {
         while let Some(e) = self.lookback.pop_front() {
-            self.ctx.emit(&e, &mut self.joined, sink)?;
+            self.push(e);
         }
         self.lookback_bytes = 0;
+    }
+
+    /// Dates an entry and adds it to the batch.
+    fn push(&mut self, mut e: Entry) {
+        (e.time, e.time_source) = self.dating.time_of(&e);
+        if self.batch.entries.is_empty() {
+            self.batch.server.clone_from(&self.server);
+        }
+        if let Some(host) = &e.banner {
+            self.server = Some(host.clone());
+        }
+        self.batch.entries.push(e);
+    }
+
+    /// Called only when no entry is held back, so that all of the batch's
+    /// text belongs to its entries.
+    fn pass_full_batch(&mut self, sink: &mut dyn Sink) -> Result<()> {
+        if self.batch.entries.len() >= BATCH || self.batch.text.len() >= BATCH_BYTES {
+            self.pass_batch(sink)?;
+        }
         Ok(())
+    }
+
+    /// Renders the batch: on the workers once there is more than one batch
+    /// (small inputs never start threads), else here.
+    fn pass_batch(&mut self, sink: &mut dyn Sink) -> Result<()> {
+        if self.pool.is_none() && !self.sequential {
+            let source = self.source.clone();
+            self.pool = Pool::start(sink, move |b: &mut Batch, s: &mut dyn Sink| {
+                render::batch(&source, b, s)
+            });
+            self.sequential = self.pool.is_none();
+        }
+        match self.pool.as_mut() {
+            Some(pool) => {
+                let mut spare = pool.spare().unwrap_or_default();
+                spare.clear();
+                pool.submit(std::mem::replace(&mut self.batch, spare), sink)
+            }
+            None => {
+                render::batch(&self.source, &mut self.batch, sink)?;
+                self.batch.clear();
+                Ok(())
+            }
+        }
+    }
+
+    /// Passes on everything batched, at the end of the input.
+    fn settle(&mut self, sink: &mut dyn Sink) -> Result<()> {
+        if !self.batch.entries.is_empty() {
+            if self.pool.is_none() {
+                // Too small to be worth threads.
+                render::batch(&self.source, &mut self.batch, sink)?;
+                self.batch.clear();
+            } else {
+                self.pass_batch(sink)?;
+            }
+        }
+        match self.pool.as_mut() {
+            Some(pool) => pool.drain(sink),
+            None => Ok(()),
+        }
     }
 
     /// The look-back is full and no anchor came: find the first anchor with
@@ -172,11 +288,11 @@ impl FlexnetReader {
         if let Some(reopen) = self.reopen.as_mut()
             && let Some((day, date, source)) = reopen().ok().and_then(frame::first_anchor)
         {
-            self.ctx.clock.anchor(day, date, source);
+            self.dating.clock.anchor(day, date, source);
             return;
         }
-        if let Some(date) = self.ctx.date_option {
-            self.ctx.clock.anchor(0, date, TimeSource::Option);
+        if let Some(date) = self.dating.date_option {
+            self.dating.clock.anchor(0, date, TimeSource::Option);
             return;
         }
         let first = self.lookback.front().map_or(1, |e| e.number);
@@ -189,7 +305,14 @@ impl FlexnetReader {
             first,
             &format!("{how}; times carry no date until one appears (pass --date YYYY-MM-DD)"),
         );
-        self.ctx.undated = true;
+        self.dating.undated = true;
+    }
+}
+
+fn banner_host(message: Option<Message<'_>>) -> Option<String> {
+    match message {
+        Some(Message::Banner { host, .. }) => Some(host.to_string()),
+        _ => None,
     }
 }
 
@@ -207,7 +330,8 @@ impl Reader for FlexnetReader {
         }
         match self.pending.as_mut() {
             Some(p) if p.continuations.len() < MAX_CONTINUATIONS => {
-                p.continuations.push((line.number, line.text.to_string()));
+                let text = self.batch.append(line.text);
+                p.continuations.push((line.number, text));
             }
             Some(p) => {
                 let head = (p.continuation_of.unwrap_or(p.number), p.seconds);
@@ -222,20 +346,20 @@ impl Reader for FlexnetReader {
     fn finish(&mut self, sink: &mut dyn Sink) -> Result<()> {
         self.flush(sink)?;
         if !self.lookback.is_empty() {
-            match self.ctx.date_option {
-                Some(date) => self.ctx.clock.anchor(0, date, TimeSource::Option),
+            match self.dating.date_option {
+                Some(date) => self.dating.clock.anchor(0, date, TimeSource::Option),
                 None => {
                     let first = self.lookback.front().map_or(1, |e| e.number);
                     sink.warn(first, "no date anchor in this input; times carry no date (pass --date YYYY-MM-DD)");
                 }
             }
-            self.drain_lookback(sink)?;
+            self.drain_lookback();
         }
-        Ok(())
+        self.settle(sink)
     }
 }
 
-impl Context {
+impl Dating {
     fn time_of(&mut self, e: &Entry) -> (Option<Time>, TimeSource) {
         let Some(seconds) = e.seconds else {
             return (None, TimeSource::None);
@@ -252,219 +376,5 @@ impl Context {
         }
         Zone::apply(self.zone.as_mut(), &mut time);
         (Some(time), source)
-    }
-
-    fn emit(&mut self, e: &Entry, joined: &mut String, sink: &mut dyn Sink) -> Result<()> {
-        let (time, time_source) = self.time_of(e);
-        let base = |kind, number, raw| {
-            let mut ev = Event::new(&self.source, number, Format::Flexnet, kind, raw);
-            ev.time = time;
-            ev.time_source = time_source;
-            ev
-        };
-        let Some(frame) = &e.frame else {
-            let mut ev = base(Kind::Unknown, e.number, &e.text);
-            match e.continuation_of {
-                Some(head) => {
-                    ev.kind = Kind::Message;
-                    continuation_extra(&mut ev, head, &e.text);
-                }
-                None => {
-                    ev.extra_str("text", &e.text);
-                    sink.warn(
-                        e.number,
-                        "unrecognised line (no `H:MM:SS (daemon)` prefix), kept as unknown",
-                    );
-                }
-            }
-            ev.server = self.server.as_deref();
-            sink.event(&ev)?;
-            return self.emit_continuations(
-                e,
-                e.continuation_of.unwrap_or(e.number),
-                None,
-                time,
-                time_source,
-                sink,
-            );
-        };
-
-        let body = frame.body(&e.text);
-        let text: &str = if e.continuations.is_empty() {
-            body
-        } else {
-            join_into(joined, body, &e.continuations);
-            joined.as_str()
-        };
-        if let Some((kind, rest)) = usage::keyword(text) {
-            let mut ev = base(kind, e.number, &e.text);
-            ev.daemon = Some(frame.daemon(&e.text));
-            ev.server = self.server.as_deref();
-            match usage::parse(rest) {
-                Some(u) => fill_usage(&mut ev, u),
-                None => {
-                    ev.kind = Kind::Unknown;
-                    ev.extra_str("text", text);
-                    sink.warn(
-                        e.number,
-                        &format!(
-                            "malformed {} line (no \"feature\" user@host), kept as unknown",
-                            kind.name()
-                        ),
-                    );
-                }
-            }
-            sink.event(&ev)?;
-        } else {
-            let message = message::classify(text);
-            if let Message::Banner { host, .. } = message {
-                self.server = Some(host.to_string());
-            }
-            let mut ev = base(Kind::Message, e.number, &e.text);
-            ev.daemon = Some(frame.daemon(&e.text));
-            ev.server = self.server.as_deref();
-            fill_message(&mut ev, message);
-            ev.extra_str("text", text);
-            sink.event(&ev)?;
-        }
-        let daemon = Some(frame.daemon(&e.text));
-        self.emit_continuations(e, e.number, daemon, time, time_source, sink)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn emit_continuations(
-        &self,
-        e: &Entry,
-        head: u64,
-        daemon: Option<&str>,
-        time: Option<Time>,
-        time_source: TimeSource,
-        sink: &mut dyn Sink,
-    ) -> Result<()> {
-        for (number, text) in &e.continuations {
-            let mut ev = Event::new(&self.source, *number, Format::Flexnet, Kind::Message, text);
-            ev.time = time;
-            ev.time_source = time_source;
-            ev.daemon = daemon;
-            ev.server = self.server.as_deref();
-            continuation_extra(&mut ev, head, text);
-            sink.event(&ev)?;
-        }
-        Ok(())
-    }
-}
-
-fn continuation_extra<'a>(ev: &mut Event<'a>, head: u64, text: &'a str) {
-    ev.extra.push(("topic", Value::Str("continuation")));
-    ev.extra.push(("continuation_of", Value::Int(head as i64)));
-    ev.extra.push(("text", Value::Str(text)));
-}
-
-/// Wrapped lines lost the space they were wrapped at; blank or indented
-/// continuation lines bring their own spacing.
-fn join_into(out: &mut String, head: &str, continuations: &[(u64, String)]) {
-    out.clear();
-    out.push_str(head);
-    for (_, c) in continuations {
-        if !c.is_empty() && !c.starts_with([' ', '\t']) && !out.ends_with(' ') {
-            out.push(' ');
-        }
-        out.push_str(c);
-    }
-}
-
-fn fill_usage<'a>(ev: &mut Event<'a>, u: usage::Usage<'a>) {
-    ev.feature = Some(u.feature);
-    ev.user = u.user;
-    ev.host = u.host;
-    // lmgrd writes "(N licenses)" only when N > 1.
-    ev.count = Some(u.count.unwrap_or(1));
-    ev.reason = u.reason.filter(|r| !r.is_empty());
-    ev.code = u.code;
-    if let Some(v) = u.request_info {
-        ev.extra_str("request_info", v);
-    }
-    if let Some(v) = u.bracket {
-        ev.extra_str("bracket", v);
-    }
-    if let Some(v) = u.errno {
-        ev.extra_str("errno", v);
-    }
-    if let Some(block) = u.verbose {
-        match usage::verbose_fields(block) {
-            Some(fields) => {
-                for (name, value) in fields {
-                    match name {
-                        "version" => ev.version = Some(value),
-                        "handle" => ev.handle = Some(value),
-                        _ => ev.extra_str(name, value),
-                    }
-                }
-            }
-            None => ev.extra_str("verbose", block),
-        }
-    }
-}
-
-fn fill_message<'a>(ev: &mut Event<'a>, message: Message<'a>) {
-    match message {
-        Message::Banner {
-            product,
-            version,
-            host,
-            platform,
-            ..
-        } => {
-            ev.kind = Kind::ServerStart;
-            ev.server = Some(host);
-            ev.version = Some(version);
-            ev.extra_str("product", product);
-            ev.extra_str("platform", platform);
-        }
-        Message::SystemDate { zone_name, .. } => {
-            ev.kind = Kind::Timestamp;
-            if let Some(z) = zone_name {
-                ev.extra_str("zone_name", z);
-            }
-        }
-        Message::Timestamp { .. } => ev.kind = Kind::Timestamp,
-        Message::VendorStart { host, features } => {
-            ev.kind = Kind::ServerStart;
-            ev.host = Some(host);
-            if !features.is_empty() {
-                ev.extra_str("features", features);
-            }
-        }
-        Message::Exiting {
-            signal,
-            exit_reason,
-        } => {
-            ev.kind = Kind::ServerStop;
-            ev.code = Some(signal).filter(|s| !s.is_empty());
-            ev.reason = Some("exiting due to signal");
-            if let Some(r) = exit_reason {
-                ev.extra_str("exit_reason", r);
-            }
-        }
-        Message::ShutdownRequest { user, host } => {
-            ev.kind = Kind::ServerStop;
-            ev.reason = Some("shutdown requested");
-            ev.user = user;
-            ev.host = host;
-        }
-        Message::Reread { user, host } => {
-            ev.kind = Kind::Reread;
-            ev.user = user;
-            ev.host = host;
-        }
-        Message::LicenseFiles(files) => {
-            ev.extra.push(("topic", Value::Str("license_files")));
-            ev.extra_str("license_files", files);
-        }
-        Message::Other { topic } => {
-            if let Some(t) = topic {
-                ev.extra.push(("topic", Value::Str(t)));
-            }
-        }
     }
 }
