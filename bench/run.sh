@@ -46,20 +46,47 @@ runs=1 # the baseline is slow; one run each
 read -r t_py_plain m_py_plain < <(measure python3 "$shared/py_flexlm_to_csv.py" "$log" "$out/python.csv")
 read -r t_py_gz m_py_gz < <(measure python3 "$shared/py_flexlm_to_csv.py" "$log.gz" "$out/python-gz.csv")
 
+# RLM reportlog: a synthetic std-format log of the same number of lines.
+rlm="$out/rlm-$lines.log"
+if [ ! -s "$rlm" ]; then
+    python3 - "$lines" > "$rlm" <<'PY'
+import sys, datetime
+n = int(sys.argv[1])
+t = datetime.datetime(2024, 1, 1)
+print("RLM Report Log Format 0, version 14.1, authenticated")
+print("ISV: demo, RLM version 14.1 BL2")
+print("START lic01 01/01/2024 00:00:00")
+for i in range(n - 3):
+    t += datetime.timedelta(seconds=7)
+    u, h, p = f"user{i * 7 % 400:03}", f"ws-{i * 13 % 300:04}", ["datavis", "simulator", "analytics"][i % 3]
+    stamp = t.strftime("%m/%d %H:%M:%S")
+    if i % 2 == 0:
+        print(f'OUT {p} 3.12 1 {u} {h} "" 1 5 0 {i:x} {i:x} 1a2b "" "" "" {stamp}')
+    else:
+        print(f'IN 1 {p} 3.12 {u} {h} "" 1 4 0 {i - 1:x} {stamp}')
+PY
+fi
+rlm_mb=$(python3 -c "import os; print(os.path.getsize('$rlm') / 1e6)")
+runs=${RUNS:-3}
+read -r t_rlm m_rlm < <(measure "$bin" convert --to csv -o "$out/rlm.csv" "$rlm")
+
 python3 - "$mb" "$t_lic_plain" "$m_lic_plain" "$t_lic_gz" "$m_lic_gz" "$t_gunzip" "$m_gunzip" \
-    "$t_py_plain" "$m_py_plain" "$t_py_gz" "$m_py_gz" <<'PY'
+    "$t_py_plain" "$m_py_plain" "$t_py_gz" "$m_py_gz" "$rlm_mb" "$t_rlm" "$m_rlm" <<'PY'
 import sys
-mb, tlp, mlp, tlg, mlg, tg, mg, tpp, mpp, tpg, mpg = map(float, sys.argv[1:])
+mb, tlp, mlp, tlg, mlg, tg, mg, tpp, mpp, tpg, mpg, rmb, tr, mr = map(float, sys.argv[1:])
 row = "{:<32} {:>8.2f} s {:>9.1f} MB/s {:>8.1f} MB peak RSS"
 print(row.format("liclog convert --to csv (plain)", tlp, mb / tlp, mlp / 1024))
 print(row.format("liclog convert --to csv (gzip)", tlg, mb / tlg, mlg / 1024))
 print(row.format("gzip -dc", tg, mb / tg, mg / 1024))
 print(row.format("python baseline (plain)", tpp, mb / tpp, mpp / 1024))
 print(row.format("python baseline (gzip)", tpg, mb / tpg, mpg / 1024))
+print(row.format("liclog rlm-report --to csv", tr, rmb / tr, mr / 1024))
 print()
 print(f"plain: liclog throughput = {tpp / tlp:.1f}x the Python baseline (target >= 25x)")
 print(f"gzip:  liclog throughput = {tpg / tlg:.1f}x the Python baseline")
 print(f"gzip:  liclog wall time  = {tlg / tg:.2f}x gzip -dc alone (target <= 1.3x)")
+print(f"rlm-report: {rmb / tr:.1f} MB/s = {(rmb / tr) / (mb / tpp):.1f}x the Python FlexNet "
+      f"baseline's MB/s (there is no RLM baseline); peak RSS {mr / 1024:.1f} MB")
 print(f"peak RSS: liclog {max(mlp, mlg) / 1024:.1f} MB (target <= 64 MB), "
       f"{max(mlp, mlg) / max(mpp, mpg):.2f}x the Python baseline's")
 PY

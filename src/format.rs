@@ -50,7 +50,7 @@ impl Format {
 
     /// Formats that `convert` can read today.
     pub fn can_read(self) -> bool {
-        matches!(self, Format::Flexnet)
+        matches!(self, Format::Flexnet | Format::RlmReport | Format::RlmDebug)
     }
 
     /// Formats that `convert --to` can write today.

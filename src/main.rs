@@ -37,6 +37,7 @@ Examples:
   liclog convert --to csv -o usage.csv /var/log/flexlm/lmgrd.log*
   zcat old.log.gz | liclog convert --from flexnet --date 2019-03-01 -
   liclog convert --encoding shift_jis --tz Asia/Tokyo lmgrd-jp.log
+  liclog convert --to csv --year 2024 report.log demo.dlog
   liclog detect /var/log/flexlm/*";
 
 #[derive(Parser)]

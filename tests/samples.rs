@@ -144,3 +144,119 @@ fn detect_names_every_sample() {
         }
     }
 }
+
+/// Events per kind, and the line numbers of `unknown` events.
+fn tally(events: &[serde_json::Value]) -> (HashMap<String, usize>, Vec<u64>) {
+    let mut kinds: HashMap<String, usize> = HashMap::new();
+    let mut unknown = Vec::new();
+    for e in events {
+        let kind = e["kind"].as_str().unwrap().to_string();
+        if kind == "unknown" {
+            unknown.push(e["line"].as_u64().unwrap());
+        }
+        *kinds.entry(kind).or_default() += 1;
+    }
+    (kinds, unknown)
+}
+
+/// Counts lines whose first word (or `mm/dd hh:mm (isv)` body) is a usage
+/// keyword, as the kind it must become.
+fn count_records(text: &str, pattern: &Regex, kinds: &[(&str, &str)]) -> HashMap<String, usize> {
+    let mut expected: HashMap<String, usize> = HashMap::new();
+    for line in text.lines() {
+        if let Some(c) = pattern.captures(line)
+            && let Some((_, kind)) = kinds.iter().find(|(k, _)| *k == &c[1])
+        {
+            *expected.entry(kind.to_string()).or_default() += 1;
+        }
+    }
+    expected
+}
+
+fn assert_counts(name: &str, kinds: &HashMap<String, usize>, expected: &HashMap<String, usize>) {
+    for (kind, n) in expected {
+        assert_eq!(kinds.get(kind), Some(n), "{name}: {kind} events");
+    }
+}
+
+#[test]
+fn rlm_report_samples_convert_completely() {
+    let Some(files) = samples_dir("rlm") else {
+        return;
+    };
+    // A record counts when it is complete: it ends with its time.
+    let record =
+        Regex::new(r"^(OUT|IN|DENY|QUE|DEQUE|INUSE) .* \d\d/\d\d \d\d?:\d\d(:\d\d)?$").unwrap();
+    let kinds = [
+        ("OUT", "checkout"),
+        ("IN", "checkin"),
+        ("DENY", "denial"),
+        ("QUE", "queued"),
+        ("DEQUE", "dequeued"),
+        ("INUSE", "inuse"),
+    ];
+    let mut unknown_total = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (events, stderr, code) = convert(&path);
+        let name = path.display().to_string();
+        assert_eq!(code, 0, "{name}: {stderr}");
+        assert_eq!(
+            events.len(),
+            text.lines().count(),
+            "{name}: one event per line"
+        );
+        let (got, unknown) = tally(&events);
+        assert_counts(&name, &got, &count_records(&text, &record, &kinds));
+        for e in &events {
+            if ["checkout", "checkin", "denial", "inuse"].contains(&e["kind"].as_str().unwrap()) {
+                let time = e["time"].as_str().unwrap();
+                assert!(time.len() >= 19, "{name}:{}: dated, got {time}", e["line"]);
+            }
+        }
+        unknown_total.extend(unknown.iter().map(|l| format!("{name}:{l}")));
+    }
+    // The one known truncated record, and nothing else.
+    assert_eq!(unknown_total.len(), 1, "{unknown_total:?}");
+    assert!(unknown_total[0].ends_with("ssrobins-report-EventDataException.log:15"));
+}
+
+#[test]
+fn rlm_report_new_year_rolls_the_year() {
+    let Some(root) = samples_root() else {
+        return;
+    };
+    let (events, _, _) = convert(&root.join("rlm/ssrobins-report-NewYear.log"));
+    let time_of = |line: u64| {
+        events.iter().find(|e| e["line"] == line).unwrap()["time"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(time_of(4), "2012-12-31T17:55:19");
+    assert_eq!(time_of(5), "2013-01-01T00:00:05");
+    assert_eq!(time_of(9), "2013-01-01T01:03:47");
+}
+
+#[test]
+fn rlm_debug_samples_convert_completely() {
+    let Some(files) = samples_dir("rlm-debug") else {
+        return;
+    };
+    let usage = Regex::new(r"^\d\d/\d\d \d?\d:\d\d \([^)]*\) (OUT|IN|DENIED): ").unwrap();
+    let kinds = [("OUT", "checkout"), ("IN", "checkin"), ("DENIED", "denial")];
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (events, stderr, code) = convert(&path);
+        let name = path.display().to_string();
+        assert_eq!(code, 0, "{name}: {stderr}");
+        assert_eq!(
+            events.len(),
+            text.lines().count(),
+            "{name}: one event per line"
+        );
+        let (got, unknown) = tally(&events);
+        assert!(unknown.is_empty(), "{name}: unknown lines {unknown:?}");
+        assert_counts(&name, &got, &count_records(&text, &usage, &kinds));
+    }
+}

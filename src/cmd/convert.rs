@@ -35,6 +35,9 @@ pub struct Args {
     /// Date of the first line, for fragments that carry no date anywhere
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     date: Option<jiff::civil::Date>,
+    /// Year of logs that write month/day without one (RLM), until a record states it
+    #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i16).range(1970..=9999))]
+    year: Option<i16>,
     /// Time zone of the log's wall-clock times (IANA name such as Europe/Madrid, UTC, or +05:30); adds UTC offsets
     #[arg(long, value_name = "ZONE", value_parser = parse_zone)]
     tz: Option<Zone>,
@@ -90,6 +93,7 @@ fn convert(args: Args) -> Result<u8, Error> {
         from: args.from,
         read: ReadOptions {
             date: args.date,
+            year: args.year,
             tz: args.tz,
         },
         decoding: Decoding::from_label(args.encoding.as_deref())?,

@@ -2,6 +2,9 @@
 
 pub mod flexnet;
 pub mod parallel;
+pub mod rlm;
+pub mod rlm_debug;
+pub mod rlm_report;
 
 use std::io::Read;
 
@@ -42,6 +45,9 @@ pub type Reopen = Box<dyn FnMut() -> Result<LineReader<Box<dyn Read + Send>>>>;
 pub struct ReadOptions {
     /// `--date`: the date of the first line when the input has no anchor.
     pub date: Option<jiff::civil::Date>,
+    /// `--year`: the year of logs that write `mm/dd` without one (RLM),
+    /// until a record states it.
+    pub year: Option<i16>,
     /// `--tz`: the zone the log's wall-clock times are in.
     pub tz: Option<Zone>,
 }
@@ -63,6 +69,8 @@ pub fn reader_for(
         Format::Flexnet => Ok(Box::new(flexnet::FlexnetReader::new(
             source, options, reopen,
         ))),
+        Format::RlmReport => Ok(Box::new(rlm_report::RlmReportReader::new(source, options))),
+        Format::RlmDebug => Ok(Box::new(rlm_debug::RlmDebugReader::new(source, options))),
         other => Err(other.not_supported("input")),
     }
 }

@@ -1,0 +1,36 @@
+//! What every reader target checks: no panic, and exactly one event per
+//! line, whatever the bytes.
+
+use liclog::Event;
+use liclog::lines::LineReader;
+use liclog::read::{ReadOptions, Reader, Sink};
+
+struct Count(u64);
+
+impl Sink for Count {
+    fn event(&mut self, _: &Event<'_>) -> liclog::Result<()> {
+        self.0 += 1;
+        Ok(())
+    }
+    fn warn(&mut self, _: u64, _: &str) {}
+}
+
+/// Options that exercise the dating paths (a date for anchorless input).
+pub fn options() -> ReadOptions {
+    ReadOptions {
+        date: Some(jiff::civil::date(2024, 1, 1)),
+        ..ReadOptions::default()
+    }
+}
+
+pub fn one_event_per_line(reader: &mut dyn Reader, data: &[u8]) {
+    let mut sink = Count(0);
+    let mut lines = LineReader::new(data);
+    let mut n = 0;
+    while let Ok(Some(line)) = lines.next_line() {
+        n += 1;
+        reader.line(&line, &mut sink).unwrap();
+    }
+    reader.finish(&mut sink).unwrap();
+    assert_eq!(sink.0, n);
+}

@@ -1,0 +1,13 @@
+//! The RLM reportlog reader must never panic, and must turn every line
+//! into exactly one event, whatever the bytes.
+#![no_main]
+
+mod common;
+
+use libfuzzer_sys::fuzz_target;
+use liclog::read::rlm_report::RlmReportReader;
+
+fuzz_target!(|data: &[u8]| {
+    let mut reader = RlmReportReader::new("fuzz", &common::options());
+    common::one_event_per_line(&mut reader, data);
+});
