@@ -1,27 +1,14 @@
 //! Rendering on worker threads writes exactly what rendering in place
 //! writes: the same bytes, warnings and counts, in input order.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+mod common;
 
+use common::Shared;
 use liclog::Event;
 use liclog::lines::LineReader;
 use liclog::read::flexnet::FlexnetReader;
 use liclog::read::{ReadOptions, Reader, Rendered, Sink};
 use liclog::write::{CsvWriter, Encoder, EventWriter, JsonlWriter, WriteOptions};
-
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 struct Collect {
     writer: Box<dyn EventWriter>,

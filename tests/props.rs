@@ -1,28 +1,15 @@
 //! Property tests: nothing is lost, nothing panics, and usage fields survive
 //! the trip from a FlexNet line through the reader and both writers.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+mod common;
 
+use common::Shared;
 use liclog::Event;
 use liclog::lines::LineReader;
 use liclog::read::flexnet::FlexnetReader;
 use liclog::read::{ReadOptions, Reader, Sink};
 use liclog::write::{CsvWriter, EventWriter, JsonlWriter, WriteOptions};
 use proptest::prelude::*;
-
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 struct Collect<'w> {
     writers: Vec<&'w mut dyn EventWriter>,

@@ -56,15 +56,14 @@ impl RlmReportReader {
 impl Reader for RlmReportReader {
     fn line(&mut self, line: &Line<'_>, sink: &mut dyn Sink) -> Result<()> {
         let text = line.text;
-        let mut ev = Event::new(
-            &self.source,
-            line.number,
-            Format::RlmReport,
-            Kind::Message,
-            text,
-        );
-        ev.server = self.server.as_deref();
-        ev.daemon = self.isv.as_deref();
+        let (source, server, isv) = (&self.source, self.server.as_deref(), self.isv.as_deref());
+        let new_event = |kind| {
+            let mut ev = Event::new(source, line.number, Format::RlmReport, kind, text);
+            ev.server = server;
+            ev.daemon = isv;
+            ev
+        };
+        let mut ev = new_event(Kind::Message);
         let closed = rlm::split(text, &mut self.fields);
         let f: Vec<&str> = self.fields.iter().map(|f| &text[f.span.clone()]).collect();
         let parsed = closed
@@ -81,15 +80,7 @@ impl Reader for RlmReportReader {
                 },
             );
         if !parsed {
-            ev = Event::new(
-                &self.source,
-                line.number,
-                Format::RlmReport,
-                Kind::Unknown,
-                text,
-            );
-            ev.server = self.server.as_deref();
-            ev.daemon = self.isv.as_deref();
+            ev = new_event(Kind::Unknown);
             ev.extra_str("text", text);
             sink.warn(
                 line.number,
