@@ -61,14 +61,16 @@ impl RlmDebugReader {
         }
     }
 
+    /// `p` is `prefix(text)`, parsed once by the caller.
     fn emit(
         &mut self,
         number: u64,
         text: &str,
-        denial_reason: Option<(u64, &str)>,
+        p: Option<Prefix<'_>>,
+        role: Role<'_>,
         sink: &mut dyn Sink,
     ) -> Result<()> {
-        let Some(p) = prefix(text) else {
+        let Some(p) = p else {
             let mut ev = Event::new(&self.source, number, Format::RlmDebug, Kind::Message, text);
             ev.server = self.server.as_deref();
             ev.extra_str("text", text);
@@ -95,15 +97,26 @@ impl RlmDebugReader {
         }
         ev.time = Some(time);
         ev.daemon = Some(p.isv);
-        let new_server = classify(&mut ev, p.body);
+        let new_server = match role {
+            // The reason line is still an event: a message pointing back at
+            // its denial, not another list item.
+            Role::ReasonOf(denial) => {
+                ev.extra.push(("topic", Value::Str("denial_reason")));
+                ev.extra.push(("reason_of", Value::Int(denial as i64)));
+                None
+            }
+            Role::Line => classify(&mut ev, p.body),
+            Role::Denial(reason) => {
+                let host = classify(&mut ev, p.body);
+                if let Some((line, reason)) = reason.filter(|_| ev.kind == Kind::Denial) {
+                    ev.reason = Some(reason);
+                    ev.extra.push(("reason_line", Value::Int(line as i64)));
+                }
+                host
+            }
+        };
         if ev.kind == Kind::Unknown {
             sink.warn(number, "malformed usage line, kept as unknown");
-        }
-        if ev.kind == Kind::Denial {
-            if let Some((line, reason)) = denial_reason {
-                ev.reason = Some(reason);
-                ev.extra.push(("reason_line", Value::Int(line as i64)));
-            }
         }
         if let Some(host) = new_server {
             self.server = Some(host.to_string());
@@ -120,58 +133,44 @@ fn looks_dated(text: &str) -> bool {
     b.len() > 3 && b[0].is_ascii_digit() && b[1].is_ascii_digit() && b[2] == b'/'
 }
 
+/// What a line is to the reader.
+enum Role<'r> {
+    Line,
+    /// A held `DENIED:` line, with its reason line (number, text) if the
+    /// next line was one.
+    Denial(Option<(u64, &'r str)>),
+    /// The indented line that gives the reason of the denial on line N.
+    ReasonOf(u64),
+}
+
 impl Reader for RlmDebugReader {
     fn line(&mut self, line: &Line<'_>, sink: &mut dyn Sink) -> Result<()> {
+        let p = prefix(line.text);
         if let Some((number, held)) = self.denial.take() {
-            let reason = prefix(line.text)
+            let reason = p
+                .as_ref()
                 .filter(|p| p.body.starts_with([' ', '\t']) && !p.body.trim().is_empty())
                 .map(|p| p.body.trim());
-            self.emit(number, &held, reason.map(|r| (line.number, r)), sink)?;
+            let role = Role::Denial(reason.map(|r| (line.number, r)));
+            self.emit(number, &held, prefix(&held), role, sink)?;
             if reason.is_some() {
-                return self.emit_reason_line(line, number, sink);
+                return self.emit(line.number, line.text, p, Role::ReasonOf(number), sink);
             }
         }
-        if prefix(line.text).is_some_and(|p| p.body.starts_with("DENIED: ")) {
+        if p.as_ref().is_some_and(|p| p.body.starts_with("DENIED: ")) {
             self.denial = Some((line.number, line.text.to_string()));
             return Ok(());
         }
-        self.emit(line.number, line.text, None, sink)
+        self.emit(line.number, line.text, p, Role::Line, sink)
     }
 
     fn finish(&mut self, sink: &mut dyn Sink) -> Result<()> {
         match self.denial.take() {
-            Some((number, held)) => self.emit(number, &held, None, sink),
+            Some((number, held)) => {
+                self.emit(number, &held, prefix(&held), Role::Denial(None), sink)
+            }
             None => Ok(()),
         }
-    }
-}
-
-impl RlmDebugReader {
-    /// The reason line itself is still an event: a message pointing back
-    /// at its denial.
-    fn emit_reason_line(
-        &mut self,
-        line: &Line<'_>,
-        denial: u64,
-        sink: &mut dyn Sink,
-    ) -> Result<()> {
-        struct Tag<'s> {
-            sink: &'s mut dyn Sink,
-            denial: u64,
-        }
-        impl Sink for Tag<'_> {
-            fn event(&mut self, e: &Event<'_>) -> Result<()> {
-                let mut e = e.clone();
-                e.extra.insert(0, ("topic", Value::Str("denial_reason")));
-                e.extra
-                    .insert(1, ("reason_of", Value::Int(self.denial as i64)));
-                self.sink.event(&e)
-            }
-            fn warn(&mut self, line: u64, message: &str) {
-                self.sink.warn(line, message);
-            }
-        }
-        self.emit(line.number, line.text, None, &mut Tag { sink, denial })
     }
 }
 
