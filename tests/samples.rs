@@ -179,6 +179,28 @@ fn assert_counts(name: &str, kinds: &HashMap<String, usize>, expected: &HashMap<
     }
 }
 
+/// Converts one sample and checks what every sample must satisfy: exit 0,
+/// one event per line, and as many events of each kind as `pattern`
+/// counts records. Returns the events and the unknown lines.
+fn convert_and_count(
+    path: &PathBuf,
+    pattern: &Regex,
+    kinds: &[(&str, &str)],
+) -> (String, Vec<serde_json::Value>, Vec<u64>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let (events, stderr, code) = convert(path);
+    let name = path.display().to_string();
+    assert_eq!(code, 0, "{name}: {stderr}");
+    assert_eq!(
+        events.len(),
+        text.lines().count(),
+        "{name}: one event per line"
+    );
+    let (got, unknown) = tally(&events);
+    assert_counts(&name, &got, &count_records(&text, pattern, kinds));
+    (name, events, unknown)
+}
+
 #[test]
 fn rlm_report_samples_convert_completely() {
     let Some(files) = samples_dir("rlm") else {
@@ -197,17 +219,7 @@ fn rlm_report_samples_convert_completely() {
     ];
     let mut unknown_total = Vec::new();
     for path in files {
-        let text = std::fs::read_to_string(&path).unwrap();
-        let (events, stderr, code) = convert(&path);
-        let name = path.display().to_string();
-        assert_eq!(code, 0, "{name}: {stderr}");
-        assert_eq!(
-            events.len(),
-            text.lines().count(),
-            "{name}: one event per line"
-        );
-        let (got, unknown) = tally(&events);
-        assert_counts(&name, &got, &count_records(&text, &record, &kinds));
+        let (name, events, unknown) = convert_and_count(&path, &record, &kinds);
         for e in &events {
             if ["checkout", "checkin", "denial", "inuse"].contains(&e["kind"].as_str().unwrap()) {
                 let time = e["time"].as_str().unwrap();
@@ -246,17 +258,7 @@ fn rlm_debug_samples_convert_completely() {
     let usage = Regex::new(r"^\d\d/\d\d \d?\d:\d\d \([^)]*\) (OUT|IN|DENIED): ").unwrap();
     let kinds = [("OUT", "checkout"), ("IN", "checkin"), ("DENIED", "denial")];
     for path in files {
-        let text = std::fs::read_to_string(&path).unwrap();
-        let (events, stderr, code) = convert(&path);
-        let name = path.display().to_string();
-        assert_eq!(code, 0, "{name}: {stderr}");
-        assert_eq!(
-            events.len(),
-            text.lines().count(),
-            "{name}: one event per line"
-        );
-        let (got, unknown) = tally(&events);
+        let (name, _, unknown) = convert_and_count(&path, &usage, &kinds);
         assert!(unknown.is_empty(), "{name}: unknown lines {unknown:?}");
-        assert_counts(&name, &got, &count_records(&text, &usage, &kinds));
     }
 }
