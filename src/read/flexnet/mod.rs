@@ -235,15 +235,15 @@ impl FlexnetReader {
     /// text belongs to its entries.
     fn pass_full_batch(&mut self, sink: &mut dyn Sink) -> Result<()> {
         if self.batch.entries.len() >= BATCH || self.batch.text.len() >= BATCH_BYTES {
-            self.pass_batch(sink)?;
+            self.pass_batch(sink, true)?;
         }
         Ok(())
     }
 
     /// Renders the batch: on the workers once there is more than one batch
-    /// (small inputs never start threads), else here.
-    fn pass_batch(&mut self, sink: &mut dyn Sink) -> Result<()> {
-        if self.pool.is_none() && !self.sequential {
+    /// (`start_pool`: small inputs never start threads), else here.
+    fn pass_batch(&mut self, sink: &mut dyn Sink, start_pool: bool) -> Result<()> {
+        if start_pool && self.pool.is_none() && !self.sequential {
             let source = self.source.clone();
             self.pool = Pool::start(sink, move |b: &mut Batch, s: &mut dyn Sink| {
                 render::batch(&source, b, s)
@@ -267,13 +267,8 @@ impl FlexnetReader {
     /// Passes on everything batched, at the end of the input.
     fn settle(&mut self, sink: &mut dyn Sink) -> Result<()> {
         if !self.batch.entries.is_empty() {
-            if self.pool.is_none() {
-                // Too small to be worth threads.
-                render::batch(&self.source, &mut self.batch, sink)?;
-                self.batch.clear();
-            } else {
-                self.pass_batch(sink)?;
-            }
+            // A last batch starts no threads: alone, it is not worth them.
+            self.pass_batch(sink, false)?;
         }
         match self.pool.as_mut() {
             Some(pool) => pool.drain(sink),
