@@ -3,6 +3,7 @@
 use crate::format::Format;
 use crate::input::Input;
 use crate::read::flexnet::looks_like_flexnet;
+use crate::read::sentinel::record_epoch;
 
 pub struct Detection {
     pub format: Option<Format>,
@@ -37,6 +38,17 @@ pub fn detect_text(head: &str) -> Detection {
         if line.starts_with('#') && line.contains("Sentinel RMS") {
             return found(Format::Sentinel, format!("'{}'", line.trim()));
         }
+    }
+    let records = head
+        .lines()
+        .take(200)
+        .filter(|l| record_epoch(l).is_some())
+        .count();
+    if records > 0 {
+        return found(
+            Format::Sentinel,
+            format!("{records} Sentinel RMS usage records (no startup line)"),
+        );
     }
     if let Some(reason) = looks_like_flexnet(head) {
         return found(Format::Flexnet, reason);
@@ -97,6 +109,11 @@ mod tests {
         assert_eq!(
             detect_text("05/11 15:17 (demo) OUT: analytics v2.09 by cecil@win2008\n").format,
             Some(Format::RlmDebug)
+        );
+        assert_eq!(
+            detect_text("2 1 ODA= Mon Aug 25 15:36:27 2014 1408961187 f1 v1 0 1 0 u h 8.6 1 -\n")
+                .format,
+            Some(Format::Sentinel)
         );
         assert_eq!(detect_text("hello world\n").format, None);
         assert_eq!(detect_text("").reason, "the input is empty");

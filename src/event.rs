@@ -51,6 +51,7 @@ kinds! {
     Reservation = "reservation" => Some("ADMINISTRATION/ASSIGN/USERS"),
     TempLicense = "temp_license" => Some("ADMINISTRATION/INSTALL/NEW"),
     Auth = "auth" => None,
+    Encrypted = "encrypted" => None,
     Message = "message" => None,
     Unknown = "unknown" => None,
 }

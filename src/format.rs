@@ -50,7 +50,10 @@ impl Format {
 
     /// Formats that `convert` can read today.
     pub fn can_read(self) -> bool {
-        matches!(self, Format::Flexnet | Format::RlmReport | Format::RlmDebug)
+        matches!(
+            self,
+            Format::Flexnet | Format::RlmReport | Format::RlmDebug | Format::Sentinel
+        )
     }
 
     /// Formats that `convert --to` can write today.

@@ -15,6 +15,7 @@ pub mod input;
 pub mod lines;
 pub mod read;
 pub mod schema;
+pub mod series;
 pub mod write;
 
 pub use error::{Error, Result};

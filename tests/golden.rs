@@ -1,4 +1,5 @@
-//! Golden cases: `golden/<format>/<case>/` holds `input.*`, an optional
+//! Golden cases: `golden/<format>/<case>/` holds `input.*` (or a directory
+//! `inputs/`, whose files are all given, in name order), an optional
 //! `args` file (extra `convert` arguments, one per line), and the expected
 //! `expected.jsonl`, `expected.csv` and `expected.stderr`, compared byte for
 //! byte. `UPDATE_GOLDEN=1 cargo test --test golden` rewrites the expected
@@ -26,7 +27,16 @@ fn cases() -> Vec<PathBuf> {
     out
 }
 
-fn input_of(case: &Path) -> String {
+fn inputs_of(case: &Path) -> Vec<String> {
+    let dir = case.join("inputs");
+    if dir.is_dir() {
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| format!("inputs/{}", e.unwrap().file_name().to_string_lossy()))
+            .collect();
+        names.sort();
+        return names;
+    }
     let mut inputs: Vec<String> = std::fs::read_dir(case)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -39,7 +49,7 @@ fn input_of(case: &Path) -> String {
         "{}: exactly one input.* file",
         case.display()
     );
-    inputs.remove(0)
+    vec![inputs.remove(0)]
 }
 
 fn run(case: &Path, to: &str) -> (Vec<u8>, Vec<u8>) {
@@ -52,7 +62,7 @@ fn run(case: &Path, to: &str) -> (Vec<u8>, Vec<u8>) {
                 .map(|l| l.trim().to_string()),
         );
     }
-    args.push(input_of(case));
+    args.extend(inputs_of(case));
     let out = Command::new(env!("CARGO_BIN_EXE_liclog"))
         .args(&args)
         .current_dir(case)

@@ -11,6 +11,7 @@ use liclog::convert::{ConvertOptions, Converter};
 use liclog::dating::Zone;
 use liclog::input::Decoding;
 use liclog::read::ReadOptions;
+use liclog::series;
 use liclog::write::{WriteOptions, writer_for};
 use liclog::{Error, Format};
 
@@ -110,9 +111,24 @@ fn convert(args: Args) -> Result<u8, Error> {
         std::io::stderr().is_terminal() && !(output.is_stdout() && std::io::stdout().is_terminal());
     let progress = show_progress.then(Progress::new);
 
+    let plan = series::plan(&args.inputs, options.decoding, options.from);
+    for warning in &plan.warnings {
+        eprintln!("liclog: warning: {warning}");
+    }
+    if args.verbose {
+        for s in &plan.series {
+            let names: Vec<&str> = s.members.iter().map(|m| m.name.as_str()).collect();
+            eprintln!(
+                "liclog: rotation series {}: {} files, read in startup order: {}",
+                s.base,
+                names.len(),
+                names.join(", ")
+            );
+        }
+    }
     let mut converter = Converter::new(options, writer.as_mut());
     let mut diag = Stderr;
-    for name in &args.inputs {
+    for name in &plan.order {
         let mut on_open = |input: &liclog::input::Input| {
             if let Some(p) = &progress {
                 p.watch(&input.name, input.stored_len, input.stored_read.clone());

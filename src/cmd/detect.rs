@@ -1,5 +1,6 @@
 //! `liclog detect`: one tab-separated line per input:
-//! path, format, encoding, compression, reason.
+//! path, format, encoding, compression, reason (which names a file's place
+//! in a rotation series).
 
 use std::io::Write;
 
@@ -25,6 +26,7 @@ pub fn run(args: Args) -> u8 {
     };
     let mut code = exit::OK;
     let mut out = std::io::stdout().lock();
+    let plan = liclog::series::plan(&args.inputs, decoding, None);
     for name in &args.inputs {
         let input = match Input::open(name, decoding) {
             Ok(i) => i,
@@ -43,6 +45,17 @@ pub fn run(args: Args) -> u8 {
             reason.push_str(&format!(
                 "; not valid {}: pass --encoding LABEL",
                 input.encoding
+            ));
+        }
+        if let Some((s, place)) = plan.series.iter().find_map(|s| {
+            let place = s.members.iter().position(|m| &m.name == name)?;
+            Some((s, place))
+        }) {
+            reason.push_str(&format!(
+                "; rotation series {}: file {} of {} by startup time",
+                s.base,
+                place + 1,
+                s.members.len()
             ));
         }
         let format = d.format.map_or("unknown", |f| f.name());

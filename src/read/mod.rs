@@ -5,6 +5,7 @@ pub mod parallel;
 pub mod rlm;
 pub mod rlm_debug;
 pub mod rlm_report;
+pub mod sentinel;
 
 use std::io::Read;
 
@@ -71,6 +72,7 @@ pub fn reader_for(
         ))),
         Format::RlmReport => Ok(Box::new(rlm_report::RlmReportReader::new(source, options))),
         Format::RlmDebug => Ok(Box::new(rlm_debug::RlmDebugReader::new(source, options))),
+        Format::Sentinel => Ok(Box::new(sentinel::SentinelReader::new(source, options))),
         other => Err(other.not_supported("input")),
     }
 }
