@@ -70,10 +70,35 @@ rlm_mb=$(python3 -c "import os; print(os.path.getsize('$rlm') / 1e6)")
 runs=${RUNS:-3}
 read -r t_rlm m_rlm < <(measure "$bin" convert --to csv -o "$out/rlm.csv" "$rlm")
 
+# Sentinel RMS: a synthetic extended-format usage log of the same number of lines.
+sentinel="$out/sentinel-$lines.log"
+if [ ! -s "$sentinel" ]; then
+    python3 - "$lines" > "$sentinel" <<'PY'
+import sys, datetime
+n = int(sys.argv[1])
+t = datetime.datetime(2024, 1, 1)
+epoch = int(t.replace(tzinfo=datetime.timezone.utc).timestamp()) - 3600
+out = sys.stdout
+out.write("# Startup Sentinel RMS License Manager v9.7.0.0012 Mon Jan  1 00:00:00 2024 "
+          f"{epoch} rms-hq 1 4400 v2.0 123456\n")
+for i in range(n - 1):
+    t += datetime.timedelta(seconds=7)
+    epoch += 7
+    u, h, p = f"user{i * 7 % 400:03}", f"ws-{i * 13 % 300:04}", ["mesh", "solver", "viewer"][i % 3]
+    date = t.strftime("%a %b ") + f"{t.day:2d}" + t.strftime(" %H:%M:%S %Y")
+    trans, life = (0, 0) if i % 2 == 0 else (2, 7)
+    out.write(f"2 0 ODA= {date} {epoch} {p} 12.0 {trans} 3 {life} {u} {h} 9.7.0.0012 1 - "
+              f"- - - - - 0 - - - {i // 2:032x} MA== {100000 + i % 900000} MTIz\n")
+PY
+fi
+sentinel_mb=$(python3 -c "import os; print(os.path.getsize('$sentinel') / 1e6)")
+read -r t_sentinel m_sentinel < <(measure "$bin" convert --to csv -o "$out/sentinel.csv" "$sentinel")
+
 python3 - "$mb" "$t_lic_plain" "$m_lic_plain" "$t_lic_gz" "$m_lic_gz" "$t_gunzip" "$m_gunzip" \
-    "$t_py_plain" "$m_py_plain" "$t_py_gz" "$m_py_gz" "$rlm_mb" "$t_rlm" "$m_rlm" <<'PY'
+    "$t_py_plain" "$m_py_plain" "$t_py_gz" "$m_py_gz" "$rlm_mb" "$t_rlm" "$m_rlm" \
+    "$sentinel_mb" "$t_sentinel" "$m_sentinel" <<'PY'
 import sys
-mb, tlp, mlp, tlg, mlg, tg, mg, tpp, mpp, tpg, mpg, rmb, tr, mr = map(float, sys.argv[1:])
+mb, tlp, mlp, tlg, mlg, tg, mg, tpp, mpp, tpg, mpg, rmb, tr, mr, smb, ts, ms = map(float, sys.argv[1:])
 row = "{:<32} {:>8.2f} s {:>9.1f} MB/s {:>8.1f} MB peak RSS"
 print(row.format("liclog convert --to csv (plain)", tlp, mb / tlp, mlp / 1024))
 print(row.format("liclog convert --to csv (gzip)", tlg, mb / tlg, mlg / 1024))
@@ -81,12 +106,15 @@ print(row.format("gzip -dc", tg, mb / tg, mg / 1024))
 print(row.format("python baseline (plain)", tpp, mb / tpp, mpp / 1024))
 print(row.format("python baseline (gzip)", tpg, mb / tpg, mpg / 1024))
 print(row.format("liclog rlm-report --to csv", tr, rmb / tr, mr / 1024))
+print(row.format("liclog sentinel --to csv", ts, smb / ts, ms / 1024))
 print()
 print(f"plain: liclog throughput = {tpp / tlp:.1f}x the Python baseline (target >= 25x)")
 print(f"gzip:  liclog throughput = {tpg / tlg:.1f}x the Python baseline")
 print(f"gzip:  liclog wall time  = {tlg / tg:.2f}x gzip -dc alone (target <= 1.3x)")
 print(f"rlm-report: {rmb / tr:.1f} MB/s = {(rmb / tr) / (mb / tpp):.1f}x the Python FlexNet "
       f"baseline's MB/s (there is no RLM baseline); peak RSS {mr / 1024:.1f} MB")
+print(f"sentinel: {smb / ts:.1f} MB/s = {(smb / ts) / (mb / tpp):.1f}x the Python FlexNet "
+      f"baseline's MB/s (there is no Sentinel baseline); peak RSS {ms / 1024:.1f} MB")
 print(f"peak RSS: liclog {max(mlp, mlg) / 1024:.1f} MB (target <= 64 MB), "
       f"{max(mlp, mlg) / max(mpp, mpg):.2f}x the Python baseline's")
 PY

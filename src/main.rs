@@ -38,6 +38,7 @@ Examples:
   zcat old.log.gz | liclog convert --from flexnet --date 2019-03-01 -
   liclog convert --encoding shift_jis --tz Asia/Tokyo lmgrd-jp.log
   liclog convert --to csv --year 2024 report.log demo.dlog
+  liclog convert -v --to csv -o sentinel.csv lserv.log lserv.log.*
   liclog detect /var/log/flexlm/*";
 
 #[derive(Parser)]

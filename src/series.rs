@@ -69,7 +69,9 @@ pub fn plan(names: &[String], decoding: Decoding, from: Option<Format>) -> Plan 
     let mut placed = vec![false; names.len()];
     let mut series_at: Vec<Option<usize>> = vec![None; names.len()];
     for (base, indices) in groups {
-        let numbered = indices.iter().any(|&i| rotation_name(&names[i]).1.is_some());
+        let numbered = indices
+            .iter()
+            .any(|&i| rotation_name(&names[i]).1.is_some());
         if indices.len() < 2 || !numbered {
             continue;
         }
@@ -129,7 +131,10 @@ mod tests {
     fn rotation_names() {
         assert_eq!(rotation_name("lserv.log"), ("lserv.log", None));
         assert_eq!(rotation_name("a/lserv.log.00"), ("a/lserv.log", Some(0)));
-        assert_eq!(rotation_name("lserv.log.9999.gz"), ("lserv.log", Some(9999)));
+        assert_eq!(
+            rotation_name("lserv.log.9999.gz"),
+            ("lserv.log", Some(9999))
+        );
         assert_eq!(rotation_name("lserv.log.gz"), ("lserv.log", None));
         assert_eq!(rotation_name("lserv.log.1"), ("lserv.log.1", None));
         assert_eq!(rotation_name("lserv.log.12345"), ("lserv.log.12345", None));

@@ -72,10 +72,10 @@ fn unsupported_and_unrecognised_formats_exit_5() {
         ("a.log", LOG.as_bytes()),
         ("odd.log", b"LOG:00:50:56#Adding_valid_license#32\n"),
     ]);
-    let o = liclog(&["convert", "--from", "sentinel", "a.log"], d.path());
+    let o = liclog(&["convert", "--from", "lmx", "a.log"], d.path());
     assert_eq!(o.status.code(), Some(5));
     assert!(
-        stderr(&o).contains("format sentinel is not supported yet"),
+        stderr(&o).contains("format lmx is not supported yet"),
         "{}",
         stderr(&o)
     );
@@ -320,7 +320,7 @@ fn schema_is_json_schema_with_every_kind() {
     let o = liclog(&["schema"], Path::new("."));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let kinds = v["properties"]["kind"]["enum"].as_array().unwrap();
-    assert!(kinds.iter().any(|k| k == "time_jump") && kinds.len() == 22);
+    assert!(kinds.iter().any(|k| k == "time_jump") && kinds.len() == 23);
 }
 
 /// More lines before the first anchor than the look-back holds: a file is
@@ -368,5 +368,119 @@ fn long_anchorless_start_is_dated_by_a_second_pass() {
             .last()
             .unwrap()
             .contains(",2017-02-18T11:00:00,record,")
+    );
+}
+
+fn sentinel_file(epoch: u64, user: &str) -> String {
+    format!(
+        "# Startup Sentinel RMS License Manager v9.7.0.0012 Mon Dec 30 22:00:00 2024 {epoch} srv 1 2\n\
+         2 0 ODA= Mon Dec 30 22:00:01 2024 {} f v 0 1 0 {user} h 9.7 1 - - - - - - 0 - - - MA== 1 MQ==\n",
+        epoch + 1
+    )
+}
+
+/// A Sentinel rotation series is read by startup time, not by name or by
+/// the order given; `detect` shows each file's place in it.
+#[test]
+fn a_sentinel_series_is_read_in_startup_order() {
+    let d = dir_with(&[
+        (
+            "lserv.log",
+            sentinel_file(1_735_603_200, "newest").as_bytes(),
+        ),
+        (
+            "lserv.log.00",
+            sentinel_file(1_735_596_000, "wrapped").as_bytes(),
+        ),
+        (
+            "lserv.log.9999.gz",
+            &gzip(sentinel_file(1_735_592_400, "oldest").as_bytes()),
+        ),
+        (
+            "lserv.log.01",
+            b"# Sentinel RMS usage log, copied by hand\n",
+        ),
+        ("other.log", LOG.as_bytes()),
+    ]);
+    let o = liclog(
+        &[
+            "convert",
+            "--to",
+            "csv",
+            "lserv.log",
+            "other.log",
+            "lserv.log.00",
+            "lserv.log.9999.gz",
+            "lserv.log.01",
+        ],
+        d.path(),
+    );
+    let csv = String::from_utf8(o.stdout.clone()).unwrap();
+    let mut sources: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    sources.dedup();
+    // The series takes the place of its first file given; an undatable file
+    // goes last in it.
+    assert_eq!(
+        sources,
+        [
+            "lserv.log.9999.gz",
+            "lserv.log.00",
+            "lserv.log",
+            "lserv.log.01",
+            "other.log"
+        ],
+        "{csv}"
+    );
+    assert!(
+        stderr(&o).contains("lserv.log.01: no startup line or dated record"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = liclog(
+        &["detect", "lserv.log", "lserv.log.00", "lserv.log.9999.gz"],
+        d.path(),
+    );
+    let text = String::from_utf8(o.stdout).unwrap();
+    let places: Vec<&str> = text
+        .lines()
+        .map(|l| l.rsplit("; ").next().unwrap())
+        .collect();
+    assert_eq!(
+        places,
+        [
+            "rotation series lserv.log: file 3 of 3 by startup time",
+            "rotation series lserv.log: file 2 of 3 by startup time",
+            "rotation series lserv.log: file 1 of 3 by startup time",
+        ]
+    );
+}
+
+/// Shift_JIS user names come out whole with --encoding, and without it the
+/// error names the file and offset.
+#[test]
+fn sentinel_shift_jis_needs_its_encoding() {
+    let text = sentinel_file(1_735_592_400, "山田太郎");
+    let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode(&text);
+    let d = dir_with(&[("lserv.log", &bytes)]);
+    let o = liclog(
+        &["convert", "--encoding", "shift_jis", "lserv.log"],
+        d.path(),
+    );
+    assert!(
+        String::from_utf8(o.stdout)
+            .unwrap()
+            .contains("\"user\":\"山田太郎\"")
+    );
+    let o = liclog(&["convert", "lserv.log"], d.path());
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains("lserv.log: invalid UTF-8 byte sequence at byte offset"),
+        "{}",
+        stderr(&o)
     );
 }

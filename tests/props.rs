@@ -1,5 +1,6 @@
 //! Property tests: nothing is lost, nothing panics, and usage fields survive
-//! the trip from a FlexNet line through the reader and both writers.
+//! the trip from a FlexNet or Sentinel RMS line through the reader and both
+//! writers.
 
 mod common;
 
@@ -7,6 +8,7 @@ use common::Shared;
 use liclog::Event;
 use liclog::lines::LineReader;
 use liclog::read::flexnet::FlexnetReader;
+use liclog::read::sentinel::{SentinelReader, TRANSACTIONS};
 use liclog::read::{ReadOptions, Reader, Sink};
 use liclog::write::{CsvWriter, EventWriter, JsonlWriter, WriteOptions};
 use proptest::prelude::*;
@@ -30,6 +32,13 @@ impl Sink for Collect<'_> {
 /// Runs the FlexNet reader over `input`; returns the line numbers of the
 /// events and the JSONL and CSV outputs.
 fn run(input: &[u8]) -> (Vec<u64>, String, String) {
+    run_with(
+        &mut FlexnetReader::new("t.log", &ReadOptions::default(), None),
+        input,
+    )
+}
+
+fn run_with(reader: &mut dyn Reader, input: &[u8]) -> (Vec<u64>, String, String) {
     let (json, csv) = (Shared::default(), Shared::default());
     let mut jw = JsonlWriter::new(Box::new(json.clone()), WriteOptions::default());
     let mut cw = CsvWriter::new(Box::new(csv.clone()), WriteOptions::default());
@@ -37,7 +46,6 @@ fn run(input: &[u8]) -> (Vec<u64>, String, String) {
         writers: vec![&mut jw, &mut cw],
         lines: Vec::new(),
     };
-    let mut reader = FlexnetReader::new("t.log", &ReadOptions::default(), None);
     let mut lines = LineReader::new(input);
     while let Ok(Some(line)) = lines.next_line() {
         reader.line(&line, &mut sink).unwrap();
@@ -131,5 +139,191 @@ proptest! {
         prop_assert_eq!(rows[2][11].as_str(), user.as_str());
         prop_assert_eq!(rows[2][12].as_str(), host.as_str());
         prop_assert_eq!(rows[2][13].as_str(), count.to_string());
+    }
+}
+
+/// A Sentinel record's fields, as a generator picks them.
+#[derive(Debug, Clone)]
+struct Record {
+    generation: usize,
+    header: bool,
+    levels: (u8, u8),
+    date: (i16, i8, i8),
+    seconds: u32,
+    quarters: i32,
+    trans: usize,
+    feature: String,
+    user: String,
+    host: String,
+    currency: u64,
+    comment: String,
+}
+
+fn record() -> impl Strategy<Value = Record> {
+    (
+        (0usize..3, any::<bool>(), (0u8..4, 0u8..4)),
+        ((1990i16..2037, 1i8..13, 1i8..29), 0u32..86_400, -48i32..57),
+        (
+            0usize..20,
+            "[A-Za-z0-9_]{1,12}",
+            "[A-Za-z0-9ª-ÿ山田_][A-Za-z0-9ª-ÿ山田_.-]{0,11}",
+            "[A-Za-z0-9][A-Za-z0-9.-]{0,15}",
+        ),
+        (
+            1u64..1000,
+            prop::option::of("[A-Za-z0-9=_\"]{1,8}( [A-Za-z0-9=_\"]{1,8}){0,3}"),
+        ),
+    )
+        .prop_filter("level 4 hides the record", |((_, _, (s, l)), _, _, _)| {
+            !(*l == 4 || (*l == 0 && *s == 4))
+        })
+        .prop_map(
+            |(
+                (generation, header, levels),
+                (date, seconds, quarters),
+                (trans, feature, user, host),
+                (currency, comment),
+            )| {
+                // A comment with spaces is only readable when the startup line
+                // names the layout.
+                let comment = comment
+                    .filter(|c| header || !c.contains(' '))
+                    .unwrap_or_else(|| "-".to_string());
+                Record {
+                    generation,
+                    header,
+                    levels,
+                    date,
+                    seconds,
+                    quarters,
+                    trans,
+                    feature,
+                    user,
+                    host,
+                    currency,
+                    comment,
+                }
+            },
+        )
+}
+
+impl Record {
+    fn text(&self) -> String {
+        let (y, m, d) = self.date;
+        let date = jiff::civil::date(y, m, d);
+        let clock = format!(
+            "{:02}:{:02}:{:02}",
+            self.seconds / 3600,
+            self.seconds / 60 % 60,
+            self.seconds % 60
+        );
+        let ctime = format!(
+            "{} {} {d:>2} {clock} {y}",
+            date.strftime("%a"),
+            date.strftime("%b")
+        );
+        let local = date
+            .to_datetime(jiff::civil::Time::midnight())
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .unwrap()
+            .timestamp()
+            .as_second()
+            + i64::from(self.seconds);
+        let epoch = local - i64::from(self.quarters) * 900;
+        let mut out = String::new();
+        if self.header {
+            let tail = if self.generation == 2 {
+                " v2.0 123"
+            } else {
+                ""
+            };
+            let product = if self.generation == 0 {
+                "Development Kit v7.00"
+            } else {
+                "License Manager v9.7.0.0012"
+            };
+            out += &format!("# Startup Sentinel RMS {product} {ctime} {epoch} srv 5 77{tail}\n");
+        }
+        let (s, l) = self.levels;
+        out += &format!(
+            "{s} {l} ODA= {ctime} {epoch} {} v1 {} 3 0 {} {} 9.7 {} {}",
+            self.feature, self.trans, self.user, self.host, self.currency, self.comment
+        );
+        if self.generation > 0 {
+            out += " Q1 2 - grp 4 1 64 16 4";
+        }
+        if self.generation == 2 {
+            out += " 3fd76b52b2d23b445e5a1e253068b3f1";
+        }
+        out += " MA== 12345 MTIz\n";
+        out
+    }
+
+    fn iso_time(&self) -> String {
+        let (y, m, d) = self.date;
+        let off = self.quarters * 900;
+        let zone = if off == 0 {
+            "Z".to_string()
+        } else {
+            format!(
+                "{}{:02}:{:02}",
+                if off < 0 { '-' } else { '+' },
+                off.abs() / 3600,
+                off.abs() / 60 % 60
+            )
+        };
+        format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{zone}",
+            self.seconds / 3600,
+            self.seconds / 60 % 60,
+            self.seconds % 60
+        )
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn sentinel_lines_each_become_one_event(lines in prop::collection::vec("[ -~\t]{0,80}", 0..30)) {
+        let input = lines.iter().map(|l| format!("{l}\n")).collect::<String>();
+        let mut reader = SentinelReader::new("t.log", &ReadOptions::default());
+        let (seen, _, _) = run_with(&mut reader, input.as_bytes());
+        prop_assert_eq!(seen, (1..=lines.len() as u64).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn sentinel_fields_round_trip(r in record()) {
+        let text = r.text();
+        let mut reader = SentinelReader::new("t.log", &ReadOptions::default());
+        let (_, json, csv) = run_with(&mut reader, text.as_bytes());
+        let e: serde_json::Value = serde_json::from_str(json.lines().last().unwrap()).unwrap();
+        prop_assert_eq!(&e["kind"], TRANSACTIONS[r.trans].kind.name(), "{}", text);
+        prop_assert_eq!(&e["reason"], TRANSACTIONS[r.trans].description);
+        prop_assert_eq!(&e["feature"], r.feature.as_str());
+        prop_assert_eq!(&e["user"], r.user.as_str());
+        prop_assert_eq!(&e["host"], r.host.as_str());
+        let time = r.iso_time();
+        prop_assert_eq!(&e["time"], time.as_str());
+        let lfe = if r.levels.1 != 0 { r.levels.1 } else if r.levels.0 != 0 { r.levels.0 } else { 2 };
+        prop_assert_eq!(&e["extra"]["lfe"], lfe);
+        if lfe < 3 {
+            prop_assert_eq!(&e["count"], r.currency);
+        } else {
+            prop_assert_eq!(&e["count"], &serde_json::Value::Null);
+            let currency = r.currency.to_string();
+            prop_assert_eq!(&e["extra"]["currency_encrypted"], currency.as_str());
+        }
+        if r.comment != "-" {
+            prop_assert_eq!(&e["extra"]["comment"], r.comment.as_str());
+        }
+        if r.generation > 0 {
+            prop_assert_eq!(&e["extra"]["group_name"], "grp");
+        }
+        if r.generation == 2 {
+            prop_assert_eq!(&e["handle"], "3fd76b52b2d23b445e5a1e253068b3f1");
+        }
+        let rows = parse_csv(&csv);
+        prop_assert_eq!(rows.last().unwrap()[11].as_str(), r.user.as_str());
     }
 }

@@ -1,5 +1,5 @@
-//! The real-sample suite: every file in `$LICLOG_SAMPLES/flexlm/` (the
-//! public logs in `../shared/samples`, never copied into this repository).
+//! The real-sample suite: every file under `$LICLOG_SAMPLES` (the public
+//! logs in `../shared/samples`, never copied into this repository).
 //! Skipped, with a note, when `LICLOG_SAMPLES` is unset; `.ci/run` sets it.
 
 use std::collections::HashMap;
@@ -260,5 +260,41 @@ fn rlm_debug_samples_convert_completely() {
     for path in files {
         let (name, _, unknown) = convert_and_count(&path, &usage, &kinds);
         assert!(unknown.is_empty(), "{name}: unknown lines {unknown:?}");
+    }
+}
+
+/// No public Sentinel RMS log exists (`../shared/README.md`), so the real
+/// samples test the Sentinel reader the other way round: forced onto every
+/// other format's real log with `--from sentinel`, it keeps each line as
+/// one event, never reads one as a usage record, and never fails the run.
+#[test]
+fn sentinel_reader_keeps_every_line_of_foreign_samples() {
+    let Some(root) = samples_root() else { return };
+    for sub in ["flexlm", "rlm", "rlm-debug", "other"] {
+        for path in std::fs::read_dir(root.join(sub)).unwrap() {
+            let path = path.unwrap().path();
+            let out = Command::new(env!("CARGO_BIN_EXE_liclog"))
+                .args(["convert", "--from", "sentinel"])
+                .arg(&path)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(0), "{}", path.display());
+            let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+            let events: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect();
+            assert_eq!(events.len(), lines, "{}", path.display());
+            for e in &events {
+                assert!(
+                    e["kind"] == "unknown" || e["kind"] == "message",
+                    "{}:{} read as {}",
+                    path.display(),
+                    e["line"],
+                    e["kind"]
+                );
+            }
+        }
     }
 }

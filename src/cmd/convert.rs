@@ -51,10 +51,10 @@ pub struct Args {
     /// Fail (exit 1) on the first line that matches no known shape
     #[arg(long)]
     strict: bool,
-    /// Print a per-kind event count summary on stderr
+    /// Print a per-kind event count summary, and the order chosen for each rotation series, on stderr
     #[arg(short, long)]
     verbose: bool,
-    /// Log files, plain or gzipped; - reads stdin
+    /// Log files, plain or gzipped; - reads stdin. A Sentinel rotation series (lserv.log, lserv.log.NN) is read in startup order
     #[arg(value_name = "INPUT", required = true)]
     inputs: Vec<String>,
 }

@@ -55,7 +55,12 @@ pub fn banner(body: &str) -> Option<Banner<'_>> {
         (true, 2) => &["session", "pid"],
         (true, 4) => &["session", "pid", "log_format_version", "readable_checksum"],
         (false, 3) => &["pid", "record_number", "readable_checksum"],
-        (false, 4) => &["pid", "record_number", "readable_checksum", "encrypted_checksum"],
+        (false, 4) => &[
+            "pid",
+            "record_number",
+            "readable_checksum",
+            "encrypted_checksum",
+        ],
         _ => return None,
     };
     let mut rest: Vec<_> = names.iter().copied().zip(rest.iter().copied()).collect();
@@ -176,7 +181,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(b.product, "Sentinel RMS License Manager");
-        assert_eq!((b.version, b.host, b.timestamp), ("8.6.0.0036", "Machine1", "1408960354"));
+        assert_eq!(
+            (b.version, b.host, b.timestamp),
+            ("8.6.0.0036", "Machine1", "1408960354")
+        );
         assert_eq!(b.generation, Some(Generation::Extended));
         assert_eq!(b.rest[2], ("log_format_version", "2.0"));
         let b = banner(
@@ -184,7 +192,10 @@ mod tests {
              jsmith 140 4294489039",
         )
         .unwrap();
-        assert_eq!((b.generation, b.date), (Some(Generation::V7), date(1999, 8, 13)));
+        assert_eq!(
+            (b.generation, b.date),
+            (Some(Generation::V7), date(1999, 8, 13))
+        );
         let b = banner(
             "Shutdown Sentinel RMS License Manager v8.6.0.0036 Mon Aug 25 15:36:43 2014 \
              1408961203 Machine1 1708 Mg== 532318",
@@ -203,9 +214,18 @@ mod tests {
         assert!(ctime(&["Fri", "August", "3", "07:03:09", "2001"]).is_none());
         assert!(ctime(&["Fri", "Feb", "30", "07:03:09", "2001"]).is_none());
         // The spec's examples: India (+05:30) and California in summer (-07:00).
-        assert_eq!(implied_offset(date(2014, 8, 25), 55_587, 1_408_961_187), Some(19_800));
-        assert_eq!(implied_offset(date(1999, 8, 13), 63_213, 934_590_813), Some(-25_200));
-        assert_eq!(implied_offset(date(1999, 8, 13), 63_213, 934_590_813 + 400), None);
+        assert_eq!(
+            implied_offset(date(2014, 8, 25), 55_587, 1_408_961_187),
+            Some(19_800)
+        );
+        assert_eq!(
+            implied_offset(date(1999, 8, 13), 63_213, 934_590_813),
+            Some(-25_200)
+        );
+        assert_eq!(
+            implied_offset(date(1999, 8, 13), 63_213, 934_590_813 + 400),
+            None
+        );
     }
 
     #[test]

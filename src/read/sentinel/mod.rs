@@ -138,8 +138,8 @@ impl SentinelReader {
         let mut fields = [""; MOST_FIELDS];
         let shape = if n == generation.fields() {
             check(generation, self.fields(text, generation, &mut fields))
-        } else if let Some(other) = Generation::by_count(n)
-            .filter(|&o| check(o, self.fields(text, o, &mut fields)).is_ok())
+        } else if let Some(other) =
+            Generation::by_count(n).filter(|&o| check(o, self.fields(text, o, &mut fields)).is_ok())
         {
             Err(format!(
                 "{} record in {} log (as its startup line says)",

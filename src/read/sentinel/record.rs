@@ -239,15 +239,27 @@ mod tests {
         let f: Vec<&str> = PLAIN.split_whitespace().collect();
         assert_eq!(Generation::by_count(f.len()), Some(Generation::Plain));
         assert_eq!(check(Generation::Plain, &f), Ok(()));
-        assert!(check(Generation::Extended, &f).unwrap_err().contains("31 fields"));
+        assert!(
+            check(Generation::Extended, &f)
+                .unwrap_err()
+                .contains("31 fields")
+        );
         assert_eq!(Generation::by_count(22), Some(Generation::V7));
         assert_eq!(Generation::by_count(32), Some(Generation::Extended));
         let mut bad = f.clone();
         bad[COMMENT + 6] = "7";
-        assert!(check(Generation::Plain, &bad).unwrap_err().contains("Capacity Flag"));
+        assert!(
+            check(Generation::Plain, &bad)
+                .unwrap_err()
+                .contains("Capacity Flag")
+        );
         bad = f.clone();
         bad[11] = "20";
-        assert!(check(Generation::Plain, &bad).unwrap_err().contains("Trans"));
+        assert!(
+            check(Generation::Plain, &bad)
+                .unwrap_err()
+                .contains("Trans")
+        );
     }
 
     #[test]
@@ -259,7 +271,10 @@ mod tests {
         for t in [2, 7, 9, 10, 11, 12, 13, 16, 18, 19] {
             assert_eq!(kind(t), Kind::Checkin, "{t}");
         }
-        assert_eq!((kind(1), kind(3), kind(4)), (Kind::Denial, Kind::Queued, Kind::Denial));
+        assert_eq!(
+            (kind(1), kind(3), kind(4)),
+            (Kind::Denial, Kind::Queued, Kind::Denial)
+        );
         for t in [13, 15] {
             assert!(TRANSACTIONS[t].flags.contains(&("placeholder", "rotation")));
         }

@@ -1,0 +1,13 @@
+//! The Sentinel RMS usage-log reader must never panic, and must turn every line
+//! into exactly one event, whatever the bytes.
+#![no_main]
+
+mod common;
+
+use libfuzzer_sys::fuzz_target;
+use liclog::read::sentinel::SentinelReader;
+
+fuzz_target!(|data: &[u8]| {
+    let mut reader = SentinelReader::new("fuzz", &common::options());
+    common::one_event_per_line(&mut reader, data);
+});
