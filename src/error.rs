@@ -57,4 +57,8 @@ pub enum Error {
     Write(#[source] std::io::Error),
     #[error("{0}")]
     Usage(String),
+    #[error("key file {path}: {why}")]
+    Key { path: PathBuf, why: String },
+    #[error("leak check failed: {0}")]
+    Leak(String),
 }

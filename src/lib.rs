@@ -5,6 +5,7 @@
 //! `input (path | -) -> decompress -> decode -> lines -> vendor reader -> Event -> writer`,
 //! and every stage streams: memory stays flat whatever the input size.
 
+pub mod anon;
 pub mod convert;
 pub mod dating;
 pub mod detect;

@@ -20,6 +20,8 @@ pub mod exit {
     pub const OUTPUT: u8 = 4;
     /// An input's format is not recognised or not supported yet.
     pub const FORMAT: u8 = 5;
+    /// The leak check found an original identifier in the output.
+    pub const LEAK: u8 = 6;
 }
 
 const AFTER_HELP: &str = "\
@@ -31,6 +33,8 @@ Exit codes:
      invalid bytes); everything read before the problem was still written
   4  the output could not be written; no partial output file is left behind
   5  an input's format is not recognised, or not supported yet
+  6  anonymize/verify: an original identifier would survive in the output;
+     nothing was written
 
 Examples:
   liclog convert golden/flexnet/spec-excerpt/input.log
@@ -39,7 +43,10 @@ Examples:
   liclog convert --encoding shift_jis --tz Asia/Tokyo lmgrd-jp.log
   liclog convert --to csv --year 2024 report.log demo.dlog
   liclog convert -v --to csv -o sentinel.csv lserv.log lserv.log.*
-  liclog detect /var/log/flexlm/*";
+  liclog detect /var/log/flexlm/*
+  liclog keygen -o ~/.liclog.key
+  liclog anonymize --key-file ~/.liclog.key -o clean.log lmgrd.log
+  LICLOG_KEY_FILE=~/.liclog.key liclog anonymize -o outdir/ lserv.log report.log";
 
 #[derive(Parser)]
 #[command(name = "liclog", version, about = "Read, convert and sanitize software-license server logs",
@@ -57,6 +64,15 @@ enum Command {
     /// Print each input's format, encoding, compression and why
     #[command(after_help = AFTER_HELP)]
     Detect(cmd::detect::Args),
+    /// Rewrite logs in their own format with keyed pseudonyms for every identifying field
+    #[command(after_help = AFTER_HELP)]
+    Anonymize(cmd::anonymize::Args),
+    /// Write a new random anonymization key to a file (mode 0600)
+    #[command(after_help = AFTER_HELP)]
+    Keygen(cmd::anonymize::KeygenArgs),
+    /// Check that no identifier of ORIGINAL appears in ANONYMIZED
+    #[command(after_help = AFTER_HELP)]
+    Verify(cmd::anonymize::VerifyArgs),
     /// Print the canonical event schema as JSON Schema
     #[command(after_help = AFTER_HELP)]
     Schema,
@@ -67,6 +83,9 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Convert(args) => cmd::convert::run(args),
         Command::Detect(args) => cmd::detect::run(args),
+        Command::Anonymize(args) => cmd::anonymize::run(args),
+        Command::Keygen(args) => cmd::anonymize::keygen(args),
+        Command::Verify(args) => cmd::anonymize::verify(args),
         Command::Schema => cmd::schema::run(),
     };
     ExitCode::from(code)

@@ -52,6 +52,41 @@ fn inputs_of(case: &Path) -> Vec<String> {
     vec![inputs.remove(0)]
 }
 
+/// `golden/anonymize/<case>/`: `liclog anonymize` with the test key
+/// (`golden/anonymize/test.key`, copied to a private file and named by
+/// `LICLOG_KEY_FILE`, as a user would), compared with `expected.out`.
+fn run_anonymize(case: &Path) -> (Vec<u8>, Vec<u8>) {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("test.key");
+    std::fs::write(
+        &key,
+        std::fs::read(case.parent().unwrap().join("test.key")).unwrap(),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let mut args: Vec<String> = vec!["anonymize".into()];
+    if let Ok(extra) = std::fs::read_to_string(case.join("args")) {
+        args.extend(
+            extra
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| l.trim().to_string()),
+        );
+    }
+    args.extend(inputs_of(case));
+    let out = Command::new(env!("CARGO_BIN_EXE_liclog"))
+        .args(&args)
+        .env("LICLOG_KEY_FILE", &key)
+        .current_dir(case)
+        .output()
+        .expect("liclog runs");
+    (out.stdout, out.stderr)
+}
+
 fn run(case: &Path, to: &str) -> (Vec<u8>, Vec<u8>) {
     let mut args: Vec<String> = vec!["convert".into(), "--to".into(), to.into()];
     if let Ok(extra) = std::fs::read_to_string(case.join("args")) {
@@ -83,20 +118,26 @@ fn golden_cases_match() {
             "{}: README.md says what the case covers",
             case.display()
         );
-        let (jsonl, stderr) = run(case, "jsonl");
-        let (csv, _) = run(case, "csv");
-        for (name, got) in [
-            ("expected.jsonl", &jsonl),
-            ("expected.csv", &csv),
-            ("expected.stderr", &stderr),
-        ] {
+        let outputs = if case.parent().unwrap().ends_with("anonymize") {
+            let (out, stderr) = run_anonymize(case);
+            vec![("expected.out", out), ("expected.stderr", stderr)]
+        } else {
+            let (jsonl, stderr) = run(case, "jsonl");
+            let (csv, _) = run(case, "csv");
+            vec![
+                ("expected.jsonl", jsonl),
+                ("expected.csv", csv),
+                ("expected.stderr", stderr),
+            ]
+        };
+        for (name, got) in &outputs {
             let path = case.join(name);
             if update {
                 std::fs::write(&path, got).unwrap();
                 continue;
             }
             let want = std::fs::read(&path).unwrap_or_default();
-            if &want != got {
+            if want != *got {
                 failures.push(format!(
                     "{}: output differs\n--- expected\n{}\n--- got\n{}",
                     path.display(),

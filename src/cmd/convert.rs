@@ -59,7 +59,7 @@ pub struct Args {
     inputs: Vec<String>,
 }
 
-fn parse_format(s: &str) -> Result<Format, String> {
+pub fn parse_format(s: &str) -> Result<Format, String> {
     Format::parse(s).map_err(|e| e.to_string())
 }
 

@@ -1,5 +1,6 @@
 //! One module per subcommand, plus what they share.
 
+pub mod anonymize;
 pub mod convert;
 pub mod detect;
 pub mod output;
@@ -26,6 +27,8 @@ pub fn code_of(err: &Error) -> u8 {
         Error::Strict { .. } => exit::STRICT,
         Error::Usage(_) | Error::UnknownEncoding(_) | Error::UnknownFormat(..) => exit::USAGE,
         Error::Write(_) => exit::OUTPUT,
+        Error::Key { .. } => exit::USAGE,
+        Error::Leak(_) => exit::LEAK,
         Error::Unrecognised { .. } | Error::NotSupported { .. } => exit::FORMAT,
         // Input failures (Open, Read, TruncatedGzip, InvalidEncoding, LineTooLong).
         _ => exit::INPUT,
