@@ -484,3 +484,191 @@ fn sentinel_shift_jis_needs_its_encoding() {
         stderr(&o)
     );
 }
+
+fn private_key(dir: &Path) -> std::path::PathBuf {
+    let key = dir.join("k.key");
+    let o = liclog(&["keygen", "-o", key.to_str().unwrap()], dir);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    key
+}
+
+#[test]
+fn keygen_writes_a_private_key_and_never_prints_it() {
+    let d = dir_with(&[]);
+    let key = private_key(d.path());
+    let text = std::fs::read_to_string(&key).unwrap();
+    assert_eq!(text.trim().len(), 64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let o = liclog(&["keygen", "-o", "k.key"], d.path());
+    assert_ne!(
+        o.status.code(),
+        Some(0),
+        "an existing key is never overwritten"
+    );
+    let o = liclog(&["keygen", "-o", "-"], d.path());
+    assert_eq!(o.status.code(), Some(2));
+    let o = liclog(
+        &["anonymize", "--key-file", "k.key", "-o", "out.log", "a.log"],
+        d.path(),
+    );
+    assert!(!stderr(&o).contains(text.trim()));
+}
+
+#[test]
+fn the_key_is_never_a_command_line_value() {
+    let d = dir_with(&[("a.log", LOG.as_bytes())]);
+    let o = liclog(&["anonymize", "--key", "00112233", "a.log"], d.path());
+    assert_eq!(o.status.code(), Some(2));
+    let o = Command::new(env!("CARGO_BIN_EXE_liclog"))
+        .args(["anonymize", "a.log"])
+        .env_remove("LICLOG_KEY_FILE")
+        .current_dir(d.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("LICLOG_KEY_FILE"), "{}", stderr(&o));
+}
+
+#[test]
+fn bad_key_files_are_clear_errors_and_loose_ones_warn() {
+    let d = dir_with(&[("a.log", LOG.as_bytes()), ("short.key", b"abcd\n")]);
+    let o = liclog(&["anonymize", "--key-file", "short.key", "a.log"], d.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("key file short.key: expected 64 hexadecimal digits"),
+        "{}",
+        stderr(&o)
+    );
+    let o = liclog(
+        &["anonymize", "--key-file", "missing.key", "a.log"],
+        d.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("missing.key"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let key = private_key(d.path());
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let o = Command::new(env!("CARGO_BIN_EXE_liclog"))
+            .args(["anonymize", "a.log"])
+            .env("LICLOG_KEY_FILE", &key)
+            .current_dir(d.path())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0));
+        assert!(
+            stderr(&o).contains("can be read by group or others"),
+            "{}",
+            stderr(&o)
+        );
+    }
+}
+
+#[test]
+fn anonymize_is_consistent_and_a_failed_run_leaves_no_file() {
+    let d = dir_with(&[("a.log", LOG.as_bytes()), ("b.log", LOG.as_bytes())]);
+    let key = private_key(d.path());
+    let key = key.to_str().unwrap();
+    let o = liclog(
+        &[
+            "anonymize",
+            "--key-file",
+            key,
+            "-o",
+            "a.anon",
+            "a.log",
+            "--mapping",
+            "map.csv",
+        ],
+        d.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = std::fs::read_to_string(d.path().join("a.anon")).unwrap();
+    assert!(!out.contains("alice") && !out.contains("ws-001") && !out.contains("lic01"));
+    assert_eq!(out.lines().count(), LOG.lines().count());
+    let map = std::fs::read_to_string(d.path().join("map.csv")).unwrap();
+    assert!(map.starts_with("class,original,pseudonym\n") && map.contains("user,alice,u-"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(d.path().join("map.csv"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // The same key gives the same pseudonyms in another file and run.
+    let o = liclog(&["anonymize", "--key-file", key, "b.log"], d.path());
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), out);
+    // A missing input fails the whole run: no output file.
+    let o = liclog(
+        &[
+            "anonymize",
+            "--key-file",
+            key,
+            "-o",
+            "c.anon",
+            "a.log",
+            "missing.log",
+        ],
+        d.path(),
+    );
+    assert_eq!(o.status.code(), Some(3));
+    assert!(!d.path().join("c.anon").exists());
+    // Inputs are never overwritten.
+    let o = liclog(
+        &["anonymize", "--key-file", key, "-o", "a.log", "a.log"],
+        d.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("a.log")).unwrap(),
+        LOG
+    );
+}
+
+/// The leak check stops a run whose output would still hold a name: here
+/// a feature named like a user, which is structure, not an identifier.
+#[test]
+fn the_leak_check_fails_a_run_that_would_leak() {
+    let log = "10:00:00 (lmgrd) FlexNet Licensing (v11) started on lic01 (linux) (1/3/2024)\n\
+               10:00:01 (MLM) OUT: \"alice\" alice@ws-001  \n";
+    let d = dir_with(&[("a.log", log.as_bytes())]);
+    let key = private_key(d.path());
+    let key = key.to_str().unwrap();
+    let o = liclog(
+        &["anonymize", "--key-file", key, "-o", "out.log", "a.log"],
+        d.path(),
+    );
+    assert_eq!(o.status.code(), Some(6), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("a.log:2: a user name survives"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d.path().join("out.log").exists());
+    let o = liclog(
+        &[
+            "anonymize",
+            "--key-file",
+            key,
+            "--also",
+            "feature",
+            "-o",
+            "out.log",
+            "a.log",
+        ],
+        d.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = liclog(&["verify", "a.log", "out.log"], d.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = liclog(&["verify", "a.log", "a.log"], d.path());
+    assert_eq!(o.status.code(), Some(6));
+}
