@@ -46,6 +46,11 @@ runs=1 # the baseline is slow; one run each
 read -r t_py_plain m_py_plain < <(measure python3 "$shared/py_flexlm_to_csv.py" "$log" "$out/python.csv")
 read -r t_py_gz m_py_gz < <(measure python3 "$shared/py_flexlm_to_csv.py" "$log.gz" "$out/python-gz.csv")
 
+# anonymize: the same FlexNet log written back with keyed pseudonyms (two passes and the leak check).
+key="$out/bench.key"
+[ -s "$key" ] || "$bin" keygen -o "$key" 2>/dev/null
+read -r t_anon m_anon < <(measure "$bin" anonymize --key-file "$key" -o "$out/anon.log" "$log")
+
 # RLM reportlog: a synthetic std-format log of the same number of lines.
 rlm="$out/rlm-$lines.log"
 if [ ! -s "$rlm" ]; then
@@ -96,9 +101,9 @@ read -r t_sentinel m_sentinel < <(measure "$bin" convert --to csv -o "$out/senti
 
 python3 - "$mb" "$t_lic_plain" "$m_lic_plain" "$t_lic_gz" "$m_lic_gz" "$t_gunzip" "$m_gunzip" \
     "$t_py_plain" "$m_py_plain" "$t_py_gz" "$m_py_gz" "$rlm_mb" "$t_rlm" "$m_rlm" \
-    "$sentinel_mb" "$t_sentinel" "$m_sentinel" <<'PY'
+    "$sentinel_mb" "$t_sentinel" "$m_sentinel" "$t_anon" "$m_anon" <<'PY'
 import sys
-mb, tlp, mlp, tlg, mlg, tg, mg, tpp, mpp, tpg, mpg, rmb, tr, mr, smb, ts, ms = map(float, sys.argv[1:])
+mb, tlp, mlp, tlg, mlg, tg, mg, tpp, mpp, tpg, mpg, rmb, tr, mr, smb, ts, ms, ta, ma = map(float, sys.argv[1:])
 row = "{:<32} {:>8.2f} s {:>9.1f} MB/s {:>8.1f} MB peak RSS"
 print(row.format("liclog convert --to csv (plain)", tlp, mb / tlp, mlp / 1024))
 print(row.format("liclog convert --to csv (gzip)", tlg, mb / tlg, mlg / 1024))
@@ -107,6 +112,7 @@ print(row.format("python baseline (plain)", tpp, mb / tpp, mpp / 1024))
 print(row.format("python baseline (gzip)", tpg, mb / tpg, mpg / 1024))
 print(row.format("liclog rlm-report --to csv", tr, rmb / tr, mr / 1024))
 print(row.format("liclog sentinel --to csv", ts, smb / ts, ms / 1024))
+print(row.format("liclog anonymize (flexnet)", ta, mb / ta, ma / 1024))
 print()
 print(f"plain: liclog throughput = {tpp / tlp:.1f}x the Python baseline (target >= 25x)")
 print(f"gzip:  liclog throughput = {tpg / tlg:.1f}x the Python baseline")
@@ -115,6 +121,8 @@ print(f"rlm-report: {rmb / tr:.1f} MB/s = {(rmb / tr) / (mb / tpp):.1f}x the Pyt
       f"baseline's MB/s (there is no RLM baseline); peak RSS {mr / 1024:.1f} MB")
 print(f"sentinel: {smb / ts:.1f} MB/s = {(smb / ts) / (mb / tpp):.1f}x the Python FlexNet "
       f"baseline's MB/s (there is no Sentinel baseline); peak RSS {ms / 1024:.1f} MB")
+print(f"anonymize: {ta / tlp:.2f}x the wall time of plain conversion (target < 1.10x); "
+      f"peak RSS {ma / 1024:.1f} MB")
 print(f"peak RSS: liclog {max(mlp, mlg) / 1024:.1f} MB (target <= 64 MB), "
       f"{max(mlp, mlg) / max(mpp, mpg):.2f}x the Python baseline's")
 PY
