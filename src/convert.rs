@@ -77,16 +77,7 @@ impl<'w> Converter<'w> {
     ) -> Result<()> {
         let decoding = self.options.decoding;
         let mut input = Input::open(name, decoding)?;
-        let format = match self.options.from {
-            Some(f) => f,
-            None => {
-                let d = detect::detect(&input);
-                d.format.ok_or_else(|| Error::Unrecognised {
-                    path: input.display_path(),
-                    reason: d.reason,
-                })?
-            }
-        };
+        let format = detect::format_of(&input, self.options.from)?;
         if !format.can_read() {
             return Err(format.not_supported("input"));
         }

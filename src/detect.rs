@@ -1,5 +1,6 @@
 //! Recognising an input's format from its first decoded bytes.
 
+use crate::error::{Error, Result};
 use crate::format::Format;
 use crate::input::Input;
 use crate::read::flexnet::looks_like_flexnet;
@@ -13,6 +14,19 @@ pub struct Detection {
 
 pub fn detect(input: &Input) -> Detection {
     detect_text(&input.head)
+}
+
+/// `from` (`--from`), or the detected format; an error that names the file
+/// when nothing is recognised.
+pub fn format_of(input: &Input, from: Option<Format>) -> Result<Format> {
+    if let Some(f) = from {
+        return Ok(f);
+    }
+    let d = detect(input);
+    d.format.ok_or_else(|| Error::Unrecognised {
+        path: input.display_path(),
+        reason: d.reason,
+    })
 }
 
 pub fn detect_text(head: &str) -> Detection {

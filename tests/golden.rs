@@ -69,15 +69,7 @@ fn run_anonymize(case: &Path) -> (Vec<u8>, Vec<u8>) {
         std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
     let mut args: Vec<String> = vec!["anonymize".into()];
-    if let Ok(extra) = std::fs::read_to_string(case.join("args")) {
-        args.extend(
-            extra
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(|l| l.trim().to_string()),
-        );
-    }
-    args.extend(inputs_of(case));
+    args.extend(case_args(case));
     let out = Command::new(env!("CARGO_BIN_EXE_liclog"))
         .args(&args)
         .env("LICLOG_KEY_FILE", &key)
@@ -87,17 +79,21 @@ fn run_anonymize(case: &Path) -> (Vec<u8>, Vec<u8>) {
     (out.stdout, out.stderr)
 }
 
+/// The case's `args` lines, then its inputs.
+fn case_args(case: &Path) -> Vec<String> {
+    let extra = std::fs::read_to_string(case.join("args")).unwrap_or_default();
+    let mut args: Vec<String> = extra
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.trim().to_string())
+        .collect();
+    args.extend(inputs_of(case));
+    args
+}
+
 fn run(case: &Path, to: &str) -> (Vec<u8>, Vec<u8>) {
     let mut args: Vec<String> = vec!["convert".into(), "--to".into(), to.into()];
-    if let Ok(extra) = std::fs::read_to_string(case.join("args")) {
-        args.extend(
-            extra
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(|l| l.trim().to_string()),
-        );
-    }
-    args.extend(inputs_of(case));
+    args.extend(case_args(case));
     let out = Command::new(env!("CARGO_BIN_EXE_liclog"))
         .args(&args)
         .current_dir(case)

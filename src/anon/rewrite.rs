@@ -71,16 +71,7 @@ fn run(name: &str, options: &Options, pass: &mut dyn Pass) -> Result<()> {
 
 fn open(name: &str, options: &Options) -> Result<(Input, Format)> {
     let input = Input::open(name, options.decoding)?;
-    let format = match options.from {
-        Some(f) => f,
-        None => {
-            let d = detect::detect(&input);
-            d.format.ok_or_else(|| Error::Unrecognised {
-                path: input.display_path(),
-                reason: d.reason,
-            })?
-        }
-    };
+    let format = detect::format_of(&input, options.from)?;
     if !format.can_read() || matches!(format, Format::Csv | Format::Jsonl) {
         return Err(format.not_supported("input to anonymize"));
     }
