@@ -115,7 +115,7 @@ pub fn plan(names: &[String], decoding: Decoding, from: Option<Format>) -> Plan 
 
 fn sentinel_member(name: &str, decoding: Decoding, from: Option<Format>) -> Option<Member> {
     let input = Input::open(name, decoding).ok()?;
-    let format = from.or_else(|| detect::detect(&input).format)?;
+    let format = detect::format_of(&input, from).ok()?;
     (format == Format::Sentinel).then(|| Member {
         name: name.to_string(),
         number: rotation_name(name).1,

@@ -39,7 +39,18 @@ trait Pass: Sink {
 /// Opens `name`, settles its format, and runs its reader into `pass`. Any
 /// failure fails the input: anonymized output is all or nothing.
 fn run(name: &str, options: &Options, pass: &mut dyn Pass) -> Result<()> {
-    let (mut input, format) = open(name, options)?;
+    let (input, format) = open(name, options)?;
+    read_opened(input, format, options, pass)
+}
+
+/// `run` for an input already opened (whose encoding and compression the
+/// caller needed first).
+fn read_opened(
+    mut input: Input,
+    format: Format,
+    options: &Options,
+    pass: &mut dyn Pass,
+) -> Result<()> {
     let mut reader = read::reader_for(format, &input.name, &options.read, None)?;
     let mut lines = LineReader::new(std::mem::replace(&mut input.reader, Box::new(io::empty())));
     loop {
@@ -152,8 +163,7 @@ pub fn rewrite(
         leaks: Vec::new(),
         bytes: Vec::new(),
     };
-    drop(input);
-    run(name, options, &mut pass)?;
+    read_opened(input, format, options, &mut pass)?;
     pass.flush()?;
     pass.target.finish().map_err(Error::Write)?;
     Ok(pass.leaks)
