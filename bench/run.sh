@@ -46,10 +46,12 @@ runs=1 # the baseline is slow; one run each
 read -r t_py_plain m_py_plain < <(measure python3 "$shared/py_flexlm_to_csv.py" "$log" "$out/python.csv")
 read -r t_py_gz m_py_gz < <(measure python3 "$shared/py_flexlm_to_csv.py" "$log.gz" "$out/python-gz.csv")
 
-# anonymize: the same FlexNet log written back with keyed pseudonyms (two passes and the leak check).
+# anonymize: the same FlexNet log written back with keyed pseudonyms (with the leak check);
+# convert --anonymize: the CSV conversion with pseudonyms.
 key="$out/bench.key"
 [ -s "$key" ] || "$bin" keygen -o "$key" 2>/dev/null
 read -r t_anon m_anon < <(measure "$bin" anonymize --key-file "$key" -o "$out/anon.log" "$log")
+read -r t_canon m_canon < <(measure "$bin" convert --anonymize --key-file "$key" --to csv -o "$out/anon.csv" "$log")
 
 # RLM reportlog: a synthetic std-format log of the same number of lines.
 rlm="$out/rlm-$lines.log"
@@ -101,9 +103,10 @@ read -r t_sentinel m_sentinel < <(measure "$bin" convert --to csv -o "$out/senti
 
 python3 - "$mb" "$t_lic_plain" "$m_lic_plain" "$t_lic_gz" "$m_lic_gz" "$t_gunzip" "$m_gunzip" \
     "$t_py_plain" "$m_py_plain" "$t_py_gz" "$m_py_gz" "$rlm_mb" "$t_rlm" "$m_rlm" \
-    "$sentinel_mb" "$t_sentinel" "$m_sentinel" "$t_anon" "$m_anon" <<'PY'
+    "$sentinel_mb" "$t_sentinel" "$m_sentinel" "$t_anon" "$m_anon" "$t_canon" "$m_canon" <<'PY'
 import sys
-mb, tlp, mlp, tlg, mlg, tg, mg, tpp, mpp, tpg, mpg, rmb, tr, mr, smb, ts, ms, ta, ma = map(float, sys.argv[1:])
+(mb, tlp, mlp, tlg, mlg, tg, mg, tpp, mpp, tpg, mpg, rmb, tr, mr, smb, ts, ms, ta, ma, tca,
+ mca) = map(float, sys.argv[1:])
 row = "{:<32} {:>8.2f} s {:>9.1f} MB/s {:>8.1f} MB peak RSS"
 print(row.format("liclog convert --to csv (plain)", tlp, mb / tlp, mlp / 1024))
 print(row.format("liclog convert --to csv (gzip)", tlg, mb / tlg, mlg / 1024))
@@ -113,6 +116,7 @@ print(row.format("python baseline (gzip)", tpg, mb / tpg, mpg / 1024))
 print(row.format("liclog rlm-report --to csv", tr, rmb / tr, mr / 1024))
 print(row.format("liclog sentinel --to csv", ts, smb / ts, ms / 1024))
 print(row.format("liclog anonymize (flexnet)", ta, mb / ta, ma / 1024))
+print(row.format("liclog convert --anonymize", tca, mb / tca, mca / 1024))
 print()
 print(f"plain: liclog throughput = {tpp / tlp:.1f}x the Python baseline (target >= 25x)")
 print(f"gzip:  liclog throughput = {tpg / tlg:.1f}x the Python baseline")
@@ -123,6 +127,8 @@ print(f"sentinel: {smb / ts:.1f} MB/s = {(smb / ts) / (mb / tpp):.1f}x the Pytho
       f"baseline's MB/s (there is no Sentinel baseline); peak RSS {ms / 1024:.1f} MB")
 print(f"anonymize: {ta / tlp:.2f}x the wall time of plain conversion (target < 1.10x); "
       f"peak RSS {ma / 1024:.1f} MB")
+print(f"convert --anonymize: {tca / tlp:.2f}x the wall time of plain conversion "
+      f"(target < 1.10x); peak RSS {mca / 1024:.1f} MB")
 print(f"peak RSS: liclog {max(mlp, mlg) / 1024:.1f} MB (target <= 64 MB), "
       f"{max(mlp, mlg) / max(mpp, mpg):.2f}x the Python baseline's")
 PY

@@ -176,6 +176,10 @@ impl Sink for RunSink<'_, '_> {
         (!self.strict).then(|| self.writer.encoder())
     }
 
+    fn batch_start(&mut self) {
+        self.writer.batch_start();
+    }
+
     fn rendered(&mut self, batch: &mut Rendered) -> Result<()> {
         for (line, message) in batch.warnings.drain(..) {
             self.warn(line, &message);

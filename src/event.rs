@@ -245,6 +245,10 @@ pub struct Event<'a> {
     pub extra: Vec<(&'static str, Value<'a>)>,
     /// The line's original text without its line ending.
     pub raw: &'a str,
+    /// The line's ending (`\n`, `\r\n`, or none on a last line without
+    /// one): not part of the canonical schema, but needed to write the log
+    /// back byte for byte (`liclog anonymize`).
+    pub ending: &'static str,
 }
 
 impl<'a> Event<'a> {
@@ -269,6 +273,7 @@ impl<'a> Event<'a> {
             code: None,
             extra: Vec::new(),
             raw,
+            ending: "\n",
         }
     }
 

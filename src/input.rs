@@ -74,10 +74,43 @@ pub struct Input {
     encoding_name: &'static str,
 }
 
+/// Stdin, saved by [`spool_stdin`].
+static STDIN_SPOOL: std::sync::OnceLock<tempfile::NamedTempFile> = std::sync::OnceLock::new();
+
+/// Saves stdin to a temporary file, for commands that read an input more
+/// than once: from then on, `-` opens the saved copy (still named `-`).
+pub fn spool_stdin() -> Result<()> {
+    if STDIN_SPOOL.get().is_some() {
+        return Ok(());
+    }
+    let io_err = |source| Error::Read {
+        path: PathBuf::from("-"),
+        offset: 0,
+        source,
+    };
+    let mut temp = tempfile::Builder::new()
+        .prefix(".liclog-stdin-")
+        .tempfile()
+        .map_err(io_err)?;
+    io::copy(&mut io::stdin().lock(), temp.as_file_mut()).map_err(io_err)?;
+    let _ = STDIN_SPOOL.set(temp);
+    Ok(())
+}
+
 impl Input {
     pub fn open(name: &str, decoding: Decoding) -> Result<Input> {
         let (raw, path, stored_len): (Box<dyn Read + Send>, _, _) = if name == "-" {
-            (Box::new(io::stdin()), None, None)
+            match STDIN_SPOOL.get() {
+                Some(spool) => {
+                    let f = spool.reopen().map_err(|source| Error::Open {
+                        path: PathBuf::from("-"),
+                        source,
+                    })?;
+                    let len = f.metadata().ok().map(|m| m.len());
+                    (Box::new(f), None, len)
+                }
+                None => (Box::new(io::stdin()), None, None),
+            }
         } else {
             let p = PathBuf::from(name);
             let f = File::open(&p).map_err(|source| Error::Open {

@@ -33,8 +33,8 @@ Exit codes:
      invalid bytes); everything read before the problem was still written
   4  the output could not be written; no partial output file is left behind
   5  an input's format is not recognised, or not supported yet
-  6  anonymize/verify: an original identifier would survive in the output;
-     nothing was written
+  6  anonymize, convert --anonymize, verify: an original identifier would
+     survive in the output; nothing was written
 
 Examples:
   liclog convert golden/flexnet/spec-excerpt/input.log
@@ -46,7 +46,8 @@ Examples:
   liclog detect /var/log/flexlm/*
   liclog keygen -o ~/.liclog.key
   liclog anonymize --key-file ~/.liclog.key -o clean.log lmgrd.log
-  LICLOG_KEY_FILE=~/.liclog.key liclog anonymize -o outdir/ lserv.log report.log";
+  LICLOG_KEY_FILE=~/.liclog.key liclog anonymize -o outdir/ lserv.log report.log
+  liclog convert --anonymize --key-file ~/.liclog.key --to csv -o usage.csv lmgrd.log";
 
 #[derive(Parser)]
 #[command(name = "liclog", version, about = "Read, convert and sanitize software-license server logs",

@@ -54,8 +54,10 @@ fn inputs_of(case: &Path) -> Vec<String> {
 
 /// `golden/anonymize/<case>/`: `liclog anonymize` with the test key
 /// (`golden/anonymize/test.key`, copied to a private file and named by
-/// `LICLOG_KEY_FILE`, as a user would), compared with `expected.out`.
-fn run_anonymize(case: &Path) -> (Vec<u8>, Vec<u8>) {
+/// `LICLOG_KEY_FILE`, as a user would), compared with `expected.out`; and
+/// `liclog convert --anonymize --raw` (`command` is `["convert", ...]`),
+/// compared with `expected.jsonl`.
+fn run_anonymize(case: &Path, command: &[&str]) -> (Vec<u8>, Vec<u8>) {
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("test.key");
     std::fs::write(
@@ -68,7 +70,7 @@ fn run_anonymize(case: &Path) -> (Vec<u8>, Vec<u8>) {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
-    let mut args: Vec<String> = vec!["anonymize".into()];
+    let mut args: Vec<String> = command.iter().map(|s| s.to_string()).collect();
     args.extend(case_args(case));
     let out = Command::new(env!("CARGO_BIN_EXE_liclog"))
         .args(&args)
@@ -115,8 +117,13 @@ fn golden_cases_match() {
             case.display()
         );
         let outputs = if case.parent().unwrap().ends_with("anonymize") {
-            let (out, stderr) = run_anonymize(case);
-            vec![("expected.out", out), ("expected.stderr", stderr)]
+            let (out, stderr) = run_anonymize(case, &["anonymize"]);
+            let (jsonl, _) = run_anonymize(case, &["convert", "--anonymize", "--raw"]);
+            vec![
+                ("expected.out", out),
+                ("expected.stderr", stderr),
+                ("expected.jsonl", jsonl),
+            ]
         } else {
             let (jsonl, stderr) = run(case, "jsonl");
             let (csv, _) = run(case, "csv");

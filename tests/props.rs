@@ -333,23 +333,23 @@ proptest! {
 fn anonymize(input: &str, key_byte: u8) -> (String, Vec<(String, String)>) {
     use liclog::anon::fields::Selection;
     use liclog::anon::rewrite::{self, Options};
-    use liclog::anon::{Anonymizer, Key};
+    use liclog::anon::{Key, Shared};
     let dir = tempfile::tempdir().unwrap();
     let (path, key) = (dir.path().join("in.log"), dir.path().join("k"));
     std::fs::write(&path, input).unwrap();
     std::fs::write(&key, format!("{:02x}", key_byte).repeat(32)).unwrap();
-    let mut anon = Anonymizer::new(&Key::load(&key).unwrap().0, Selection::default());
+    let shared = Shared::new(&Key::load(&key).unwrap().0, Selection::default(), true);
     let name = path.to_str().unwrap();
-    let options = Options::default();
-    let learned = rewrite::learn(name, &options, &mut anon).unwrap();
     let mut out = Vec::new();
-    let leaks = rewrite::rewrite(name, &options, &learned, &mut anon, &mut out).unwrap();
-    assert!(leaks.is_empty(), "{leaks:?}");
-    let table = anon
-        .pseudonyms
+    rewrite::rewrite(name, &Options::default(), &shared, &mut out).unwrap();
+    let written = dir.path().join("out.log");
+    std::fs::write(&written, &out).unwrap();
+    let leaks = liclog::anon::check::scan(&written, Default::default(), &shared.all_names());
+    assert_eq!(leaks.unwrap(), vec![], "{input:?}");
+    let table = shared
         .mapping()
         .into_iter()
-        .map(|(_, o, p)| (o.to_string(), p.to_string()))
+        .map(|(_, o, p)| (o, p))
         .collect();
     (String::from_utf8(out).unwrap(), table)
 }

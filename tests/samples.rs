@@ -361,6 +361,30 @@ fn every_sample_anonymizes_without_a_leak() {
                 assert!(original.contains("Mª Cruz") && !anonymized.contains("Mª Cruz"));
                 assert!(!anonymized.contains("Cruz@"), "replaced whole");
             }
+            // convert --anonymize: the same check, on JSONL with the raw lines.
+            let jsonl = dir.path().join("out.jsonl");
+            let o = Command::new(bin)
+                .args(["convert", "--anonymize", "--raw", "--key-file"])
+                .arg(&key)
+                .arg("-o")
+                .arg(&jsonl)
+                .arg(&path)
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(o.status.code() != Some(6), "{}: {err}", path.display());
+            let v = Command::new(bin)
+                .arg("verify")
+                .arg(&path)
+                .arg(&jsonl)
+                .output()
+                .unwrap();
+            assert!(
+                v.status.success(),
+                "{} (convert): {}",
+                path.display(),
+                String::from_utf8_lossy(&v.stderr)
+            );
         }
     }
 }

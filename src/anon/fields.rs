@@ -5,11 +5,18 @@ use super::pseudonym::Class;
 use crate::event::{Event, Kind, Value};
 use crate::format::Format;
 
-/// One identifying value found in an event.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Found<'a> {
-    pub class: Class,
-    pub value: &'a str,
+/// Where in an event an identifying value is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slot {
+    User,
+    Host,
+    Server,
+    Handle,
+    Feature,
+    Version,
+    Daemon,
+    /// `extra[i]`
+    Extra(usize),
 }
 
 /// `extra` keys that hold identifiers, with their class.
@@ -62,55 +69,59 @@ pub struct Selection {
     pub also: Vec<String>,
 }
 
-/// The identifying values of `ev`, in field order.
-pub fn identifiers<'a>(ev: &Event<'a>, selection: &Selection) -> Vec<Found<'a>> {
-    let mut out = Vec::new();
-    let mut push = |class: Class, value: Option<&'a str>| {
+/// Calls `f` with each identifying value of `ev`, in field order.
+pub fn identifiers<'a>(
+    ev: &Event<'a>,
+    selection: &Selection,
+    mut f: impl FnMut(Slot, Class, &'a str),
+) {
+    let mut push = |slot: Slot, class: Class, value: Option<&'a str>| {
         if let Some(v) = value
             && !is_fixed_token(v)
             && !selection.keep.contains(&class)
         {
-            out.push(Found { class, value: v });
+            f(slot, class, v);
         }
     };
-    push(Class::User, ev.user);
-    push(Class::Host, ev.host);
-    push(Class::Host, ev.server);
+    push(Slot::User, Class::User, ev.user);
+    push(Slot::Host, Class::Host, ev.host);
+    push(Slot::Server, Class::Host, ev.server);
     if ev.format == Format::Sentinel {
-        push(Class::Id, ev.handle);
+        push(Slot::Handle, Class::Id, ev.handle);
     }
-    for (key, value) in &ev.extra {
+    for (i, (key, value)) in ev.extra.iter().enumerate() {
         let Value::Str(v) = value else { continue };
         if let Some((_, class)) = EXTRA_IDENTIFIERS.iter().find(|(k, _)| k == key) {
-            push(*class, Some(v));
+            push(Slot::Extra(i), *class, Some(v));
         } else if selection.also.iter().any(|a| a == key) {
-            push(Class::Text, Some(v));
+            push(Slot::Extra(i), Class::Text, Some(v));
         }
     }
     for name in &selection.also {
-        let column = match name.as_str() {
-            "feature" => ev.feature,
-            "version" => ev.version,
-            "daemon" => ev.daemon,
-            "handle" => ev.handle,
-            _ => None,
+        let (slot, column) = match name.as_str() {
+            "feature" => (Slot::Feature, ev.feature),
+            "version" => (Slot::Version, ev.version),
+            "daemon" => (Slot::Daemon, ev.daemon),
+            "handle" if ev.format != Format::Sentinel => (Slot::Handle, ev.handle),
+            _ => continue,
         };
-        push(Class::Text, column);
+        push(slot, Class::Text, column);
     }
-    out
 }
 
-/// Free-text values of `ev` that may repeat names.
-pub fn free_text<'a>(ev: &Event<'a>) -> Vec<&'a str> {
-    let mut out: Vec<&'a str> = ev.reason.into_iter().collect();
-    for (key, value) in &ev.extra {
+/// Calls `f` with each free-text value of `ev` that may repeat names:
+/// `None` for `reason`, `Some(i)` for `extra[i]`.
+pub fn free_text<'a>(ev: &Event<'a>, mut f: impl FnMut(Option<usize>, &'a str)) {
+    if let Some(r) = ev.reason {
+        f(None, r);
+    }
+    for (i, (key, value)) in ev.extra.iter().enumerate() {
         if let Value::Str(v) = value
             && FREE_TEXT.contains(key)
         {
-            out.push(v);
+            f(Some(i), v);
         }
     }
-    out
 }
 
 /// Lines whose whole text is searched for names: everything but the usage

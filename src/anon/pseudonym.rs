@@ -2,7 +2,6 @@
 //! identifier, so that a user and a host of the same name get unrelated
 //! pseudonyms, and one key gives the same pseudonym everywhere.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use zeroize::Zeroizing;
@@ -55,10 +54,11 @@ impl Class {
 /// (`docs/anonymization.md` shows the calculation).
 pub const NAME_HEX: usize = 16;
 
-/// Pseudonyms per class, cached per distinct value.
+/// The pseudonym maker: one subkey per class. It keeps no cache, so it
+/// can be shared by every thread; callers cache per distinct name
+/// ([`super::local::Local`]).
 pub struct Pseudonyms {
     subkeys: Vec<Zeroizing<[u8; 32]>>,
-    cache: HashMap<(Class, Box<str>), Box<str>>,
 }
 
 impl Pseudonyms {
@@ -67,43 +67,22 @@ impl Pseudonyms {
             .iter()
             .map(|c| Zeroizing::new(blake3::derive_key(c.context(), key.0.as_ref())))
             .collect();
-        Pseudonyms {
-            subkeys,
-            cache: HashMap::new(),
-        }
+        Pseudonyms { subkeys }
     }
 
-    /// The pseudonym of `value` as an identifier of `class`. A value that
-    /// looks like an IP address is one, whatever field it came from.
-    pub fn get(&mut self, class: Class, value: &str) -> &str {
-        let class = if class != Class::Ip && value.parse::<IpAddr>().is_ok() {
+    /// The class `value` is replaced as: a value that looks like an IP
+    /// address is one, whatever field it came from.
+    pub fn class_of(class: Class, value: &str) -> Class {
+        if class != Class::Ip && value.parse::<IpAddr>().is_ok() {
             Class::Ip
         } else {
             class
-        };
-        if !self.cache.contains_key(&(class, value.into())) {
-            let made = self.make(class, value);
-            self.cache.insert((class, value.into()), made.into());
         }
-        &self.cache[&(class, value.into())]
     }
 
-    /// Every (class, original, pseudonym) made so far, sorted.
-    pub fn mapping(&self) -> Vec<(Class, &str, &str)> {
-        let mut rows: Vec<_> = self
-            .cache
-            .iter()
-            .map(|((c, o), p)| (*c, &**o, &**p))
-            .collect();
-        rows.sort();
-        rows
-    }
-
-    fn hash(&self, class: Class, value: &[u8]) -> [u8; 32] {
-        *blake3::keyed_hash(&self.subkeys[class as usize], value).as_bytes()
-    }
-
-    fn make(&self, class: Class, value: &str) -> String {
+    /// The pseudonym of `value` as an identifier of `class`.
+    pub fn make(&self, class: Class, value: &str) -> String {
+        let class = Pseudonyms::class_of(class, value);
         let h = self.hash(class, value.as_bytes());
         match class {
             Class::User => typed("u-", &h),
@@ -130,6 +109,10 @@ impl Pseudonyms {
                 Err(_) => typed("h-", &h),
             },
         }
+    }
+
+    fn hash(&self, class: Class, value: &[u8]) -> [u8; 32] {
+        *blake3::keyed_hash(&self.subkeys[class as usize], value).as_bytes()
     }
 
     fn round(&self, index: u8, half: u128) -> u128 {
@@ -179,15 +162,15 @@ mod tests {
 
     #[test]
     fn same_key_same_pseudonym_other_key_other() {
-        let mut a = Pseudonyms::new(&key(1));
-        let mut b = Pseudonyms::new(&key(1));
-        let mut c = Pseudonyms::new(&key(2));
-        let p = a.get(Class::User, "jdoe").to_string();
-        assert_eq!(p, b.get(Class::User, "jdoe"));
-        assert_ne!(p, c.get(Class::User, "jdoe"));
+        let a = Pseudonyms::new(&key(1));
+        let b = Pseudonyms::new(&key(1));
+        let c = Pseudonyms::new(&key(2));
+        let p = a.make(Class::User, "jdoe").to_string();
+        assert_eq!(p, b.make(Class::User, "jdoe"));
+        assert_ne!(p, c.make(Class::User, "jdoe"));
         assert!(p.starts_with("u-") && p.len() == 2 + NAME_HEX);
         assert_ne!(
-            a.get(Class::Host, "jdoe")[2..],
+            a.make(Class::Host, "jdoe")[2..],
             p[2..],
             "classes have their own subkeys"
         );
@@ -195,23 +178,23 @@ mod tests {
 
     #[test]
     fn shapes_fit_their_fields() {
-        let mut p = Pseudonyms::new(&key(3));
+        let p = Pseudonyms::new(&key(3));
         let id = p
-            .get(Class::Id, "3fd76b52b2d23b445e5a1e253068b3f1")
+            .make(Class::Id, "3fd76b52b2d23b445e5a1e253068b3f1")
             .to_string();
         assert_eq!(id.len(), 32);
         assert!(id.bytes().all(|b| b.is_ascii_hexdigit()));
-        let v4 = p.get(Class::Ip, "10.1.2.3").to_string();
+        let v4 = p.make(Class::Ip, "10.1.2.3").to_string();
         assert!(v4.parse::<Ipv4Addr>().is_ok() && v4 != "10.1.2.3");
-        let v6 = p.get(Class::Ip, "fe80::1").to_string();
+        let v6 = p.make(Class::Ip, "fe80::1").to_string();
         assert!(v6.parse::<Ipv6Addr>().is_ok());
         assert!(
-            p.get(Class::Host, "192.168.0.9")
+            p.make(Class::Host, "192.168.0.9")
                 .parse::<Ipv4Addr>()
                 .is_ok()
         );
         for name in ["Mª Cruz", "山田太郎", "a b\"c@d"] {
-            let u = p.get(Class::User, name);
+            let u = p.make(Class::User, name);
             assert!(!u.contains([' ', '"', '@', '\'', ',']), "{u}");
         }
     }

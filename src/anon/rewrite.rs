@@ -1,19 +1,22 @@
-//! The two passes over an input: learning its identifiers, then writing it
-//! back in its own format, encoding and compression with them replaced.
+//! `liclog anonymize`: an input written back in its own format, encoding
+//! and compression, with its identifiers replaced. Lines are rewritten by
+//! the reader's worker threads, like conversion renders them.
 
-use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use flate2::write::GzEncoder;
 
-use super::Anonymizer;
+use super::local::Local;
+use super::shared::Shared;
 use crate::detect;
 use crate::error::{Error, Result};
 use crate::event::{Event, Kind};
 use crate::format::Format;
 use crate::input::{Compression, Decoding, Input};
 use crate::lines::{LineError, LineReader, MAX_LINE};
-use crate::read::{self, ReadOptions, Sink};
+use crate::read::{self, ReadOptions, Rendered, Sink};
+use crate::write::Encoder;
 
 #[derive(Clone, Debug, Default)]
 pub struct Options {
@@ -22,43 +25,38 @@ pub struct Options {
     pub read: ReadOptions,
 }
 
-/// What the first pass learned about an input besides its names.
-#[derive(Clone, Debug, Default)]
-pub struct Learned {
-    /// RLM: `AUTH` records (each closes an authentication section) and
-    /// sessions (format lines).
+/// What an RLM reportlog's `BADAUTH` lines report: its `AUTH` records
+/// (each closes an authentication section) and sessions (format lines).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Integrity {
     pub auth_sections: u64,
     pub sessions: u64,
 }
 
-/// A line-numbered sink that also sees each line's ending.
-trait Pass: Sink {
-    fn line_ending(&mut self, _number: u64, _ending: &'static str) {}
+/// Opens `name` and settles its format; only readable log formats can be
+/// anonymized in place.
+pub fn open(name: &str, options: &Options) -> Result<(Input, Format)> {
+    let input = Input::open(name, options.decoding)?;
+    let format = detect::format_of(&input, options.from)?;
+    if !format.can_read() || matches!(format, Format::Csv | Format::Jsonl) {
+        return Err(format.not_supported("input to anonymize"));
+    }
+    Ok((input, format))
 }
 
-/// Opens `name`, settles its format, and runs its reader into `pass`. Any
-/// failure fails the input: anonymized output is all or nothing.
-fn run(name: &str, options: &Options, pass: &mut dyn Pass) -> Result<()> {
-    let (input, format) = open(name, options)?;
-    read_opened(input, format, options, pass)
-}
-
-/// `run` for an input already opened (whose encoding and compression the
-/// caller needed first).
-fn read_opened(
+/// Runs `format`'s reader over `input` into `sink`. Any failure fails the
+/// input: anonymized output is all or nothing.
+pub fn read_into(
     mut input: Input,
     format: Format,
-    options: &Options,
-    pass: &mut dyn Pass,
+    read: &ReadOptions,
+    sink: &mut dyn Sink,
 ) -> Result<()> {
-    let mut reader = read::reader_for(format, &input.name, &options.read, None)?;
+    let mut reader = read::reader_for(format, &input.name, read, None)?;
     let mut lines = LineReader::new(std::mem::replace(&mut input.reader, Box::new(io::empty())));
     loop {
         match lines.next_line() {
-            Ok(Some(line)) => {
-                pass.line_ending(line.number, line.ending);
-                reader.line(&line, pass)?;
-            }
+            Ok(Some(line)) => reader.line(&line, sink)?,
             Ok(None) => break,
             Err(LineError::Io {
                 error,
@@ -77,69 +75,52 @@ fn read_opened(
             }
         }
     }
-    reader.finish(pass)
+    reader.finish(sink)
 }
 
-fn open(name: &str, options: &Options) -> Result<(Input, Format)> {
-    let input = Input::open(name, options.decoding)?;
-    let format = detect::format_of(&input, options.from)?;
-    if !format.can_read() || matches!(format, Format::Csv | Format::Jsonl) {
-        return Err(format.not_supported("input to anonymize"));
-    }
-    Ok((input, format))
-}
-
-struct LearnPass<'a> {
-    anon: &'a mut Anonymizer,
-    learned: Learned,
-}
-
-impl Sink for LearnPass<'_> {
-    fn event(&mut self, ev: &Event<'_>) -> Result<()> {
-        self.anon.learn(ev);
-        if is_auth(ev) {
-            self.learned.auth_sections += 1;
+/// Counts an RLM reportlog's sections and sessions (the `BADAUTH` lines
+/// need the totals before the first section is written).
+fn integrity(name: &str, options: &Options) -> Result<Integrity> {
+    let (mut input, _) = open(name, options)?;
+    let mut lines = LineReader::new(std::mem::replace(&mut input.reader, Box::new(io::empty())));
+    let mut counts = Integrity::default();
+    while let Some(line) = lines
+        .next_line()
+        .map_err(|_| Error::Usage(format!("{name}: cannot be read again")))?
+    {
+        let mut words = line.text.split_ascii_whitespace();
+        match words.next() {
+            Some("AUTH" | "AUTH:") if words.clone().count() >= 2 => counts.auth_sections += 1,
+            _ if crate::read::rlm_report::is_format_line(line.text) => counts.sessions += 1,
+            _ => {}
         }
-        if is_format_line(ev) {
-            self.learned.sessions += 1;
-        }
-        Ok(())
     }
-    fn warn(&mut self, _line: u64, _message: &str) {}
+    Ok(counts)
 }
 
-impl Pass for LearnPass<'_> {}
-
-fn is_auth(ev: &Event<'_>) -> bool {
-    ev.kind == Kind::Auth && ev.extra.iter().any(|(k, _)| *k == "signature")
-}
-
-fn is_format_line(ev: &Event<'_>) -> bool {
-    ev.format == Format::RlmReport
-        && ev.kind == Kind::LogStart
-        && ev.extra.iter().any(|(k, _)| *k == "format")
-}
-
-/// Pass 1: every identifier of `name` goes into the anonymizer's dictionary.
-pub fn learn(name: &str, options: &Options, anon: &mut Anonymizer) -> Result<Learned> {
-    let mut pass = LearnPass {
-        anon,
-        learned: Learned::default(),
-    };
-    run(name, options, &mut pass)?;
-    Ok(pass.learned)
-}
-
-/// Pass 2: writes `name` to `out` with its identifiers replaced. Returns
-/// the leak check's findings (`path:line: ...`), empty when none survived.
+/// Writes `name` to `out` with its identifiers replaced.
 pub fn rewrite(
     name: &str,
     options: &Options,
-    learned: &Learned,
-    anon: &mut Anonymizer,
+    shared: &Arc<Shared>,
     out: &mut dyn Write,
-) -> Result<Vec<String>> {
+) -> Result<()> {
     let (input, format) = open(name, options)?;
+    let integrity = if format == Format::RlmReport {
+        integrity(name, options)?
+    } else {
+        Integrity::default()
+    };
+    shared.begin_input();
+    let encoding =
+        encoding_rs::Encoding::for_label(input.encoding.as_bytes()).unwrap_or(encoding_rs::UTF_8);
+    let encoder = LineEncoder {
+        local: Local::new(shared.clone()),
+        format,
+        integrity,
+        encoding,
+        line: String::new(),
+    };
     let mut target = match input.compression {
         Compression::Gzip => Target::Gz(Box::new(GzEncoder::new(
             out,
@@ -148,25 +129,16 @@ pub fn rewrite(
         Compression::None => Target::Plain(out),
     };
     if input.bom {
-        target.write(&bom(&input.encoding)).map_err(Error::Write)?;
+        target.write(&bom(encoding)).map_err(Error::Write)?;
     }
-    let mut pass = RewritePass {
-        anon,
-        format,
-        learned: learned.clone(),
-        name: name.to_string(),
-        encoding: input.encoding.clone(),
+    let mut sink = RewriteSink {
+        encoder,
         target,
-        endings: BTreeMap::new(),
-        ready: BTreeMap::new(),
-        next: 1,
-        leaks: Vec::new(),
-        bytes: Vec::new(),
+        bytes: Vec::with_capacity(1 << 16),
     };
-    read_opened(input, format, options, &mut pass)?;
-    pass.flush()?;
-    pass.target.finish().map_err(Error::Write)?;
-    Ok(pass.leaks)
+    read_into(input, format, &options.read, &mut sink)?;
+    sink.flush()?;
+    sink.target.finish().map_err(Error::Write)
 }
 
 enum Target<'o> {
@@ -190,120 +162,150 @@ impl Target<'_> {
     }
 }
 
-struct RewritePass<'a, 'o> {
-    anon: &'a mut Anonymizer,
+/// Turns events back into their lines, anonymized, in the input's encoding.
+struct LineEncoder {
+    local: Local,
     format: Format,
-    learned: Learned,
-    name: String,
-    encoding: String,
+    integrity: Integrity,
+    encoding: &'static encoding_rs::Encoding,
+    line: String,
+}
+
+impl LineEncoder {
+    /// Another encoder for a worker thread: same run, its own cache.
+    fn fork(&self, shared: Arc<Shared>) -> LineEncoder {
+        LineEncoder {
+            local: Local::new(shared),
+            format: self.format,
+            integrity: self.integrity,
+            encoding: self.encoding,
+            line: String::new(),
+        }
+    }
+
+    fn put(&mut self, text: &str, ending: &str, out: &mut Vec<u8>) {
+        self.local.record(text);
+        encode(text, self.encoding, out);
+        encode(ending, self.encoding, out);
+    }
+}
+
+impl Encoder for LineEncoder {
+    fn batch_start(&mut self) {
+        self.local.batch_start();
+    }
+
+    fn encode(&mut self, ev: &Event<'_>, out: &mut Vec<u8>) {
+        let inserted_break = if ev.ending == "\r\n" { "\r\n" } else { "\n" };
+        if self.format == Format::Sentinel && ev.line == 1 {
+            let header = format!(
+                "# liclog {}: user, host, comment and client-ID fields replaced by keyed \
+                 pseudonyms; the record checksums no longer match",
+                env!("CARGO_PKG_VERSION")
+            );
+            self.put(&header, inserted_break, out);
+        }
+        if is_auth(ev) {
+            // rlmanon's convention: the signatures cannot be valid any
+            // more, and every section says so.
+            let i = self.integrity;
+            let badauth = format!(
+                "BADAUTH ({} errors, {} sessions, {} authentication sections)",
+                i.auth_sections,
+                i.sessions.max(1),
+                i.auth_sections
+            );
+            self.put(&badauth, inserted_break, out);
+        }
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        self.local.rewrite_line(ev, &mut line);
+        if is_format_line(ev) {
+            self.put(&line, inserted_break, out);
+            let note = format!("REPROCESSED with liclog v{}", env!("CARGO_PKG_VERSION"));
+            self.put(&note, ev.ending, out);
+        } else {
+            self.put(&line, ev.ending, out);
+        }
+        self.line = line;
+    }
+}
+
+fn is_auth(ev: &Event<'_>) -> bool {
+    ev.kind == Kind::Auth && ev.extra.iter().any(|(k, _)| *k == "signature")
+}
+
+fn is_format_line(ev: &Event<'_>) -> bool {
+    ev.format == Format::RlmReport
+        && ev.kind == Kind::LogStart
+        && ev.extra.iter().any(|(k, _)| *k == "format")
+}
+
+struct RewriteSink<'o> {
+    encoder: LineEncoder,
     target: Target<'o>,
-    endings: BTreeMap<u64, &'static str>,
-    /// Rewritten lines (with any lines inserted around them) waiting for
-    /// the lines before them.
-    ready: BTreeMap<u64, Vec<String>>,
-    next: u64,
-    leaks: Vec<String>,
     bytes: Vec<u8>,
 }
 
-impl RewritePass<'_, '_> {
+impl RewriteSink<'_> {
     fn flush(&mut self) -> Result<()> {
-        while let Some(segments) = self.ready.remove(&self.next) {
-            let ending = self.endings.remove(&self.next).unwrap_or("\n");
-            for (i, text) in segments.iter().enumerate() {
-                for hit in self.anon.dictionary.find(text) {
-                    self.leaks.push(format!(
-                        "{}:{}: a {} name survives: {:?}",
-                        self.name,
-                        self.next,
-                        hit.class.name(),
-                        hit.name
-                    ));
-                }
-                self.bytes.clear();
-                encode(text, &self.encoding, &mut self.bytes);
-                // The last segment keeps the line's own ending (none at EOF).
-                let end = if i + 1 == segments.len() {
-                    ending
-                } else {
-                    line_break(ending)
-                };
-                encode(end, &self.encoding, &mut self.bytes);
-                self.target.write(&self.bytes).map_err(Error::Write)?;
-            }
-            self.next += 1;
-        }
+        self.target.write(&self.bytes).map_err(Error::Write)?;
+        self.bytes.clear();
         Ok(())
     }
 }
 
-fn line_break(ending: &'static str) -> &'static str {
-    if ending == "\r\n" { "\r\n" } else { "\n" }
-}
-
-impl Sink for RewritePass<'_, '_> {
+impl Sink for RewriteSink<'_> {
     fn event(&mut self, ev: &Event<'_>) -> Result<()> {
-        let line = self.anon.rewrite_line(ev);
-        let mut segments = Vec::with_capacity(2);
-        if self.format == Format::Sentinel && ev.line == 1 {
-            segments.push(format!(
-                "# liclog {}: user, host, comment and client-ID fields replaced by keyed \
-                 pseudonyms; the record checksums no longer match",
-                env!("CARGO_PKG_VERSION")
-            ));
+        self.encoder.encode(ev, &mut self.bytes);
+        if self.bytes.len() >= 1 << 16 {
+            self.flush()?;
         }
-        if is_auth(ev) {
-            // rlmanon's convention: the signatures cannot be valid any more,
-            // and every section says so.
-            let l = &self.learned;
-            segments.push(format!(
-                "BADAUTH ({} errors, {} sessions, {} authentication sections)",
-                l.auth_sections,
-                l.sessions.max(1),
-                l.auth_sections
-            ));
-        }
-        segments.push(line);
-        if is_format_line(ev) {
-            segments.push(format!(
-                "REPROCESSED with liclog v{}",
-                env!("CARGO_PKG_VERSION")
-            ));
-        }
-        self.ready.insert(ev.line, segments);
-        self.flush()
+        Ok(())
     }
+
+    // The lines are written back as they are: what a reader warns about
+    // (an unknown line) is kept, and its text searched like free text.
     fn warn(&mut self, _line: u64, _message: &str) {}
-}
 
-impl Pass for RewritePass<'_, '_> {
-    fn line_ending(&mut self, number: u64, ending: &'static str) {
-        self.endings.insert(number, ending);
+    fn batch_start(&mut self) {
+        self.encoder.batch_start();
+    }
+
+    fn encoder(&mut self) -> Option<Box<dyn Encoder>> {
+        let shared = self.encoder.local.shared().clone();
+        Some(Box::new(self.encoder.fork(shared)))
+    }
+
+    fn rendered(&mut self, batch: &mut Rendered) -> Result<()> {
+        self.flush()?;
+        self.target.write(&batch.bytes).map_err(Error::Write)?;
+        batch.bytes.clear();
+        Ok(())
     }
 }
 
-fn bom(encoding: &str) -> Vec<u8> {
-    match encoding {
-        "utf-16le" => vec![0xff, 0xfe],
-        "utf-16be" => vec![0xfe, 0xff],
-        _ => "\u{feff}".as_bytes().to_vec(),
+fn bom(encoding: &'static encoding_rs::Encoding) -> Vec<u8> {
+    if encoding == encoding_rs::UTF_16LE {
+        vec![0xff, 0xfe]
+    } else if encoding == encoding_rs::UTF_16BE {
+        vec![0xfe, 0xff]
+    } else {
+        "\u{feff}".as_bytes().to_vec()
     }
 }
 
 /// `text` in the input's own encoding.
-fn encode(text: &str, encoding: &str, out: &mut Vec<u8>) {
-    match encoding {
-        "utf-8" => out.extend_from_slice(text.as_bytes()),
-        "utf-16le" => text
-            .encode_utf16()
-            .for_each(|u| out.extend(u.to_le_bytes())),
-        "utf-16be" => text
-            .encode_utf16()
-            .for_each(|u| out.extend(u.to_be_bytes())),
-        label => {
-            let enc =
-                encoding_rs::Encoding::for_label(label.as_bytes()).unwrap_or(encoding_rs::UTF_8);
-            out.extend_from_slice(&enc.encode(text).0);
-        }
+fn encode(text: &str, encoding: &'static encoding_rs::Encoding, out: &mut Vec<u8>) {
+    if encoding == encoding_rs::UTF_8 {
+        out.extend_from_slice(text.as_bytes());
+    } else if encoding == encoding_rs::UTF_16LE {
+        text.encode_utf16()
+            .for_each(|u| out.extend(u.to_le_bytes()));
+    } else if encoding == encoding_rs::UTF_16BE {
+        text.encode_utf16()
+            .for_each(|u| out.extend(u.to_be_bytes()));
+    } else {
+        out.extend_from_slice(&encoding.encode(text).0);
     }
 }

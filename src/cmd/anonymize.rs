@@ -1,14 +1,17 @@
 //! `liclog anonymize`: the same log back, with keyed pseudonyms in place of
 //! every identifying field; and `liclog keygen`, `liclog verify`.
 
+use std::ffi::OsStr;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use liclog::anon::check::{self, Leak};
 use liclog::anon::fields::Selection;
-use liclog::anon::rewrite::{self, Learned, Options};
-use liclog::anon::{Anonymizer, Class, Key};
-use liclog::input::{Decoding, Input};
-use liclog::lines::LineReader;
+use liclog::anon::names::NameSet;
+use liclog::anon::rewrite::{self, Options};
+use liclog::anon::{Class, Key, Shared};
+use liclog::input::Decoding;
 use liclog::read::ReadOptions;
 use liclog::{Error, Format};
 
@@ -36,7 +39,7 @@ pub struct Args {
     /// Also replace this field (a column such as feature, or an extra key); repeatable
     #[arg(long, value_name = "FIELD")]
     also: Vec<String>,
-    /// Skip the leak check of the output (it runs by default)
+    /// Skip the leak check of the output (it runs by default), and with it the second pass: names met after a line that repeats them may then survive in its free text
     #[arg(long)]
     no_verify: bool,
     /// Write the original -> pseudonym table to PATH (CSV, mode 0600). It undoes the anonymization: keep it private
@@ -47,7 +50,7 @@ pub struct Args {
     inputs: Vec<String>,
 }
 
-fn parse_class(s: &str) -> Result<Class, String> {
+pub fn parse_class(s: &str) -> Result<Class, String> {
     Class::parse(s).ok_or_else(|| format!("unknown class {s:?}; classes: user, host, ip, id, text"))
 }
 
@@ -59,13 +62,6 @@ pub fn run(args: Args) -> u8 {
 }
 
 fn anonymize(args: Args) -> Result<u8, Error> {
-    if args.inputs.iter().any(|i| i == "-") {
-        return Err(Error::Usage(
-            "anonymize reads each input twice (to learn every name first), so it needs files, \
-             not stdin; save stdin to a file first"
-                .into(),
-        ));
-    }
     let (key, warning) = Key::from_option_or_env(args.key_file.as_deref())?;
     if let Some(w) = warning {
         eprintln!("liclog: warning: {w}");
@@ -74,25 +70,29 @@ fn anonymize(args: Args) -> Result<u8, Error> {
         keep: args.keep,
         also: args.also,
     };
-    let mut anon = Anonymizer::new(&key, selection);
+    let verify = !args.no_verify;
+    let shared = Shared::new(&key, selection, verify);
     drop(key);
+    if args.inputs.iter().any(|i| i == "-") {
+        // The second pass, when needed, reads it again.
+        liclog::input::spool_stdin()?;
+    }
     let options = Options {
         from: args.from,
         decoding: Decoding::from_label(args.encoding.as_deref())?,
         read: ReadOptions::default(),
     };
-    let learned: Vec<Learned> = args
-        .inputs
-        .iter()
-        .map(|name| rewrite::learn(name, &options, &mut anon))
-        .collect::<Result<_, _>>()?;
 
     let into_dir = args.output != "-" && Path::new(&args.output).is_dir();
     let targets: Vec<String> = if into_dir {
         args.inputs
             .iter()
             .map(|i| {
-                let file = Path::new(i).file_name().unwrap_or_default();
+                let file = if i == "-" {
+                    OsStr::new("stdin")
+                } else {
+                    Path::new(i).file_name().unwrap_or_default()
+                };
                 Path::new(&args.output)
                     .join(file)
                     .to_string_lossy()
@@ -109,40 +109,100 @@ fn anonymize(args: Args) -> Result<u8, Error> {
             )));
         }
     }
-    let mut outputs = Vec::new();
-    let mut leaks = Vec::new();
-    for (i, name) in args.inputs.iter().enumerate() {
-        if i < targets.len() && (into_dir || i == 0) {
-            outputs.push(Output::create(&targets[i]).map_err(Error::Write)?);
+    let run = Run {
+        inputs: &args.inputs,
+        targets: &targets,
+        into_dir,
+        options: &options,
+        shared: &shared,
+        verify,
+    };
+    let mut outputs = run.write_all()?;
+    if verify {
+        let leaks = run.scan(&outputs, &shared.suspects())?;
+        if !leaks.is_empty() {
+            // Names met after a line that repeats them: write everything
+            // again, knowing every name from the first line on.
+            drop(outputs);
+            shared.restart_with_all_names();
+            outputs = run.write_all()?;
+            let leaks = run.scan(&outputs, &shared.all_names())?;
+            if !leaks.is_empty() {
+                return Err(report_leaks(&leaks));
+            }
         }
-        let output = outputs.last().expect("an output");
-        let mut w = BufWriter::with_capacity(1 << 16, output.writer().map_err(Error::Write)?);
-        leaks.extend(rewrite::rewrite(
-            name,
-            &options,
-            &learned[i],
-            &mut anon,
-            &mut w,
-        )?);
-        w.flush().map_err(Error::Write)?;
-    }
-    if !args.no_verify && !leaks.is_empty() {
-        for leak in leaks.iter().take(20) {
-            eprintln!("liclog: leak: {leak}");
-        }
-        return Err(Error::Leak(format!(
-            "{} original identifier(s) would survive in the output; nothing was written \
-             (use --also FIELD to replace the field they are in)",
-            leaks.len()
-        )));
     }
     for output in outputs {
         output.commit().map_err(Error::Write)?;
     }
     if let Some(path) = &args.mapping {
-        write_mapping(path, &anon)?;
+        write_mapping(path, &shared)?;
     }
     Ok(exit::OK)
+}
+
+/// One pass over every input, and the leak check of what it wrote.
+struct Run<'a> {
+    inputs: &'a [String],
+    targets: &'a [String],
+    into_dir: bool,
+    options: &'a Options,
+    shared: &'a Arc<Shared>,
+    verify: bool,
+}
+
+impl Run<'_> {
+    /// Writes every input; nothing is committed yet.
+    fn write_all(&self) -> Result<Vec<Output>, Error> {
+        let mut outputs = Vec::new();
+        for (i, name) in self.inputs.iter().enumerate() {
+            if i < self.targets.len() && (self.into_dir || i == 0) {
+                let target = &self.targets[i];
+                let output = if self.verify {
+                    Output::create_readable(target)
+                } else {
+                    Output::create(target)
+                };
+                outputs.push(output.map_err(Error::Write)?);
+            }
+            let output = outputs.last().expect("an output");
+            let mut w = BufWriter::with_capacity(1 << 16, output.writer().map_err(Error::Write)?);
+            rewrite::rewrite(name, self.options, self.shared, &mut w)?;
+            w.flush().map_err(Error::Write)?;
+        }
+        Ok(outputs)
+    }
+
+    /// Where in the outputs any of `names` appears: (target, leak).
+    fn scan(&self, outputs: &[Output], names: &NameSet) -> Result<Vec<(String, Leak)>, Error> {
+        let mut leaks = Vec::new();
+        for (output, target) in outputs.iter().zip(self.targets) {
+            let Some(path) = output.written_path() else {
+                continue;
+            };
+            let shown = if target == "-" { "<stdout>" } else { target };
+            for leak in check::scan(path, self.options.decoding, names)? {
+                leaks.push((shown.to_string(), leak));
+            }
+        }
+        Ok(leaks)
+    }
+}
+
+pub fn report_leaks(leaks: &[(String, Leak)]) -> Error {
+    for (target, leak) in leaks.iter().take(20) {
+        eprintln!(
+            "liclog: leak: {target}:{}:{}: an original {} name survives",
+            leak.line,
+            leak.column,
+            leak.class.name()
+        );
+    }
+    Error::Leak(format!(
+        "{} original identifier(s) would survive in the output; nothing was written \
+         (use --also FIELD to replace the field they are in)",
+        leaks.len()
+    ))
 }
 
 fn same_file(a: &str, b: &str) -> bool {
@@ -153,7 +213,7 @@ fn same_file(a: &str, b: &str) -> bool {
 }
 
 /// `class,original,pseudonym`, written atomically with mode 0600.
-fn write_mapping(path: &Path, anon: &Anonymizer) -> Result<(), Error> {
+pub fn write_mapping(path: &Path, shared: &Shared) -> Result<(), Error> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -163,11 +223,11 @@ fn write_mapping(path: &Path, anon: &Anonymizer) -> Result<(), Error> {
         .tempfile_in(dir)
         .map_err(Error::Write)?;
     let mut text = String::from("class,original,pseudonym\n");
-    for (class, original, pseudonym) in anon.pseudonyms.mapping() {
+    for (class, original, pseudonym) in shared.mapping() {
         text.push_str(&format!(
             "{},{},{}\n",
             class.name(),
-            csv_cell(original),
+            csv_cell(&original),
             pseudonym
         ));
     }
@@ -240,37 +300,27 @@ fn check(args: VerifyArgs) -> Result<u8, Error> {
         decoding: Decoding::from_label(args.encoding.as_deref())?,
         read: ReadOptions::default(),
     };
-    let mut anon = Anonymizer::new(&Key::throwaway()?, Selection::default());
-    rewrite::learn(&args.original, &options, &mut anon)?;
-    let input = Input::open(&args.anonymized, options.decoding)?;
-    let mut lines = LineReader::new(input.reader);
-    let mut found = 0usize;
-    while let Some(line) = lines
-        .next_line()
-        .map_err(|e| Error::Usage(format!("{}: {e:?}", args.anonymized)))?
-    {
-        for hit in anon.dictionary.find(line.text) {
-            found += 1;
-            if found <= 20 {
-                eprintln!(
-                    "liclog: leak: {}:{}: a {} name survives: {:?}",
-                    args.anonymized,
-                    line.number,
-                    hit.class.name(),
-                    hit.name
-                );
-            }
+    let names = check::learn(&args.original, &options, &Selection::default())?;
+    let leaks = check::scan(Path::new(&args.anonymized), options.decoding, &names)?;
+    if !leaks.is_empty() {
+        for leak in leaks.iter().take(20) {
+            eprintln!(
+                "liclog: leak: {}:{}:{}: an original {} name survives",
+                args.anonymized,
+                leak.line,
+                leak.column,
+                leak.class.name()
+            );
         }
-    }
-    if found > 0 {
         return Err(Error::Leak(format!(
-            "{found} occurrence(s) of original identifiers in {}",
+            "{} occurrence(s) of original identifiers in {}",
+            leaks.len(),
             args.anonymized
         )));
     }
     eprintln!(
         "liclog: verify: none of the {} identifiers of {} appears in {}",
-        anon.dictionary.len(),
+        names.len(),
         args.original,
         args.anonymized
     );

@@ -7,7 +7,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use liclog::convert::{ConvertOptions, Converter};
+use liclog::anon::check;
+use liclog::anon::convert::AnonWriter;
+use liclog::anon::fields::Selection;
+use liclog::anon::{Key, Shared};
+use liclog::convert::{ConvertOptions, Converter, Diagnostics};
 use liclog::dating::Zone;
 use liclog::input::Decoding;
 use liclog::read::ReadOptions;
@@ -54,6 +58,24 @@ pub struct Args {
     /// Print a per-kind event count summary, and the order chosen for each rotation series, on stderr
     #[arg(short, long)]
     verbose: bool,
+    /// Replace user, host and every other identifying field by keyed pseudonyms (see `liclog anonymize`)
+    #[arg(long)]
+    anonymize: bool,
+    /// With --anonymize: the key file; default: the file $LICLOG_KEY_FILE names
+    #[arg(long, value_name = "PATH", requires = "anonymize")]
+    key_file: Option<std::path::PathBuf>,
+    /// With --anonymize: leave these classes as they are (user, host, ip, id, text)
+    #[arg(long, value_name = "CLASSES", value_delimiter = ',', value_parser = super::anonymize::parse_class, requires = "anonymize")]
+    keep: Vec<liclog::anon::Class>,
+    /// With --anonymize: also replace this field (a column such as feature, or an extra key); repeatable
+    #[arg(long, value_name = "FIELD", requires = "anonymize")]
+    also: Vec<String>,
+    /// With --anonymize: skip the leak check (names met after a line that repeats them may then survive in its free text)
+    #[arg(long, requires = "anonymize")]
+    no_verify: bool,
+    /// With --anonymize: write the original -> pseudonym table to PATH (CSV, mode 0600)
+    #[arg(long, value_name = "PATH", requires = "anonymize")]
+    mapping: Option<std::path::PathBuf>,
     /// Log files, plain or gzipped; - reads stdin. A Sentinel rotation series (lserv.log, lserv.log.NN) is read in startup order
     #[arg(value_name = "INPUT", required = true)]
     inputs: Vec<String>,
@@ -100,16 +122,30 @@ fn convert(args: Args) -> Result<u8, Error> {
         decoding: Decoding::from_label(args.encoding.as_deref())?,
         strict: args.strict,
     };
-    let output = Output::create(&args.output).map_err(Error::Write)?;
-    let sink = output.writer().map_err(Error::Write)?;
+    let shared = if args.anonymize {
+        let (key, warning) = Key::from_option_or_env(args.key_file.as_deref())?;
+        if let Some(w) = warning {
+            eprintln!("liclog: warning: {w}");
+        }
+        let selection = Selection {
+            keep: args.keep.clone(),
+            also: args.also.clone(),
+        };
+        if args.inputs.iter().any(|i| i == "-") {
+            // The second pass, when needed, reads it again.
+            liclog::input::spool_stdin()?;
+        }
+        Some(Shared::new(&key, selection, !args.no_verify))
+    } else {
+        None
+    };
+    let verify = shared.as_ref().is_some_and(|s| s.verify);
     let write_options = WriteOptions {
         raw: args.raw,
         excel: args.excel,
     };
-    let mut writer = writer_for(args.to, sink, write_options)?;
     let show_progress =
-        std::io::stderr().is_terminal() && !(output.is_stdout() && std::io::stdout().is_terminal());
-    let progress = show_progress.then(Progress::new);
+        std::io::stderr().is_terminal() && !(args.output == "-" && std::io::stdout().is_terminal());
 
     let plan = series::plan(&args.inputs, options.decoding, options.from);
     for warning in &plan.warnings {
@@ -126,28 +162,89 @@ fn convert(args: Args) -> Result<u8, Error> {
             );
         }
     }
-    let mut converter = Converter::new(options, writer.as_mut());
-    let mut diag = Stderr;
-    for name in &plan.order {
-        let mut on_open = |input: &liclog::input::Input| {
-            if let Some(p) = &progress {
-                p.watch(&input.name, input.stored_len, input.stored_read.clone());
-            }
-        };
-        let result = converter.add_input(name, &mut diag, &mut on_open);
-        if let Some(p) = &progress {
-            p.input_done();
+    // One pass over every input; `again` is the anonymizing second pass,
+    // whose warnings the first one already gave.
+    let pass = |again: bool| -> Result<Pass, Error> {
+        let output = if verify {
+            Output::create_readable(&args.output)
+        } else {
+            Output::create(&args.output)
         }
-        result?; // stops the run: nothing is committed
+        .map_err(Error::Write)?;
+        let sink = output.writer().map_err(Error::Write)?;
+        let mut writer = writer_for(args.to, sink, write_options)?;
+        if let Some(shared) = &shared {
+            writer = Box::new(AnonWriter::new(writer, shared.clone(), args.raw));
+        }
+        let progress = show_progress.then(Progress::new);
+        let mut converter = Converter::new(options.clone(), writer.as_mut());
+        let mut diag: Box<dyn Diagnostics> = if again {
+            Box::new(Quiet)
+        } else {
+            Box::new(Stderr)
+        };
+        for name in &plan.order {
+            if let Some(shared) = &shared {
+                shared.begin_input();
+            }
+            let mut on_open = |input: &liclog::input::Input| {
+                if let Some(p) = &progress {
+                    p.watch(&input.name, input.stored_len, input.stored_read.clone());
+                }
+            };
+            let result = converter.add_input(name, diag.as_mut(), &mut on_open);
+            if let Some(p) = &progress {
+                p.input_done();
+            }
+            result?; // stops the run: nothing is committed
+        }
+        let failures = std::mem::take(&mut converter.failures);
+        let lines = converter.lines;
+        let counts = converter.finish()?;
+        drop(writer);
+        if let Some(p) = progress {
+            p.finish();
+        }
+        Ok(Pass {
+            output,
+            failures,
+            lines,
+            counts,
+        })
+    };
+    let mut done = pass(false)?;
+    if let Some(shared) = shared.as_ref().filter(|s| s.verify) {
+        let path = done.output.written_path().expect("a readable output");
+        let leaks = check::scan(path, Decoding::default(), &shared.suspects())?;
+        if !leaks.is_empty() {
+            // Names met after a line that repeats them: write everything
+            // again, knowing every name from the first line on.
+            drop(done);
+            shared.restart_with_all_names();
+            done = pass(true)?;
+            let path = done.output.written_path().expect("a readable output");
+            let leaks = check::scan(path, Decoding::default(), &shared.all_names())?;
+            if !leaks.is_empty() {
+                let shown = if args.output == "-" {
+                    "<stdout>"
+                } else {
+                    &args.output
+                };
+                let leaks: Vec<_> = leaks.into_iter().map(|l| (shown.to_string(), l)).collect();
+                return Err(super::anonymize::report_leaks(&leaks));
+            }
+        }
     }
-    let failures = std::mem::take(&mut converter.failures);
-    let lines = converter.lines;
-    let counts = converter.finish()?;
-    drop(writer);
-    if let Some(p) = progress {
-        p.finish();
-    }
+    let Pass {
+        output,
+        failures,
+        lines,
+        counts,
+    } = done;
     output.commit().map_err(Error::Write)?;
+    if let (Some(shared), Some(path)) = (&shared, &args.mapping) {
+        super::anonymize::write_mapping(path, shared)?;
+    }
 
     let mut code = exit::OK;
     for failure in &failures {
@@ -168,6 +265,21 @@ fn convert(args: Args) -> Result<u8, Error> {
         code = exit::INPUT;
     }
     Ok(code)
+}
+
+/// What one pass over the inputs left: its output, not committed yet.
+struct Pass {
+    output: Output,
+    failures: Vec<Error>,
+    lines: u64,
+    counts: Vec<(liclog::event::Kind, u64)>,
+}
+
+/// Diagnostics of a second pass, which repeats the first one's.
+struct Quiet;
+
+impl Diagnostics for Quiet {
+    fn warning(&mut self, _message: &str) {}
 }
 
 /// A progress bar over the stored (compressed) bytes of the current input,

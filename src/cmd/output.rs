@@ -16,6 +16,12 @@ pub enum Output {
         temp: NamedTempFile,
         target: PathBuf,
     },
+    /// Stdout (`to` is `None`) or a device, written to a temporary file
+    /// first, because the output is read back before it is passed on.
+    Spooled {
+        temp: NamedTempFile,
+        to: Option<File>,
+    },
 }
 
 impl Output {
@@ -45,25 +51,62 @@ impl Output {
         Ok(Output::File { temp, target })
     }
 
+    /// Like [`Output::create`], but an output that cannot be read back
+    /// (stdout, a device) goes to a temporary file until committed.
+    pub fn create_readable(path: &str) -> io::Result<Output> {
+        let spool = || tempfile::Builder::new().prefix(".liclog-out-").tempfile();
+        Ok(match Output::create(path)? {
+            Output::Stdout => Output::Spooled {
+                temp: spool()?,
+                to: None,
+            },
+            Output::Device(f) => Output::Spooled {
+                temp: spool()?,
+                to: Some(f),
+            },
+            file => file,
+        })
+    }
+
+    /// Where what was written so far can be read back.
+    pub fn written_path(&self) -> Option<&Path> {
+        match self {
+            Output::File { temp, .. } | Output::Spooled { temp, .. } => Some(temp.path()),
+            Output::Stdout | Output::Device(_) => None,
+        }
+    }
+
     pub fn writer(&self) -> io::Result<Box<dyn Write + Send>> {
         Ok(match self {
             Output::Stdout => Box::new(io::stdout()),
             Output::Device(f) => Box::new(f.try_clone()?),
-            Output::File { temp, .. } => Box::new(temp.as_file().try_clone()?),
+            Output::File { temp, .. } | Output::Spooled { temp, .. } => {
+                Box::new(temp.as_file().try_clone()?)
+            }
         })
-    }
-
-    pub fn is_stdout(&self) -> bool {
-        matches!(self, Output::Stdout)
     }
 
     /// Makes the output visible under its name (no fsync: the guarantee is
     /// that a failed run leaves no partial file, not durability on power loss). Dropping an `Output`
     /// without committing deletes the temporary file.
     pub fn commit(self) -> io::Result<()> {
-        if let Output::File { temp, target } = self {
-            set_mode_like(&target, temp.as_file())?;
-            temp.persist(&target).map_err(|e| e.error)?;
+        match self {
+            Output::File { temp, target } => {
+                set_mode_like(&target, temp.as_file())?;
+                temp.persist(&target).map_err(|e| e.error)?;
+            }
+            Output::Spooled { temp, to } => {
+                let mut from = temp.reopen()?;
+                match to {
+                    Some(mut device) => io::copy(&mut from, &mut device).map(drop)?,
+                    None => {
+                        let mut out = io::stdout().lock();
+                        io::copy(&mut from, &mut out)?;
+                        out.flush()?;
+                    }
+                }
+            }
+            Output::Stdout | Output::Device(_) => {}
         }
         Ok(())
     }

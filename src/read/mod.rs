@@ -28,6 +28,10 @@ pub trait Sink {
     fn encoder(&mut self) -> Option<Box<dyn Encoder>> {
         None
     }
+    /// A reader that renders in batches starts one. Anonymization forgets
+    /// here what it met in the batch before, so that its output does not
+    /// depend on which thread rendered which batch.
+    fn batch_start(&mut self) {}
     /// A batch rendered with `encoder()`, in input order: its bytes go out
     /// as they are, its warnings and counts as if its events had come one
     /// by one.

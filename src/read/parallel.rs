@@ -45,6 +45,10 @@ pub struct RenderSink<'a> {
 }
 
 impl Sink for RenderSink<'_> {
+    fn batch_start(&mut self) {
+        self.encoder.batch_start();
+    }
+
     fn event(&mut self, event: &Event<'_>) -> Result<()> {
         self.out.counts[event.kind as usize] += 1;
         self.encoder.encode(event, &mut self.out.bytes);

@@ -20,8 +20,10 @@ pub struct RlmDebugReader {
     dating: YearDating,
     zone: Option<Zone>,
     server: Option<String>,
-    /// A `DENIED:` line (number, text) waiting for its reason line.
-    denial: Option<(u64, String)>,
+    /// A `DENIED:` line (number, text, ending) waiting for its reason line.
+    denial: Option<(u64, String, &'static str)>,
+    /// The ending of the line being emitted, given to its event.
+    ending: &'static str,
 }
 
 /// `mm/dd hh:mm (isv) ` and what follows.
@@ -58,6 +60,7 @@ impl RlmDebugReader {
             zone: options.tz.clone(),
             server: None,
             denial: None,
+            ending: "\n",
         }
     }
 
@@ -72,6 +75,7 @@ impl RlmDebugReader {
     ) -> Result<()> {
         let Some(p) = p else {
             let mut ev = Event::new(&self.source, number, Format::RlmDebug, Kind::Message, text);
+            ev.ending = self.ending;
             ev.server = self.server.as_deref();
             ev.extra_str("text", text);
             if looks_dated(text) {
@@ -84,6 +88,7 @@ impl RlmDebugReader {
             return sink.event(&ev);
         };
         let mut ev = Event::new(&self.source, number, Format::RlmDebug, Kind::Message, text);
+        ev.ending = self.ending;
         let (m, d) = p.month_day;
         let date = self.dating.month_day(m, d, p.seconds);
         let mut time = rlm::time(date.map(|d| d.0), p.seconds, None);
@@ -146,19 +151,22 @@ enum Role<'r> {
 impl Reader for RlmDebugReader {
     fn line(&mut self, line: &Line<'_>, sink: &mut dyn Sink) -> Result<()> {
         let p = prefix(line.text);
-        if let Some((number, held)) = self.denial.take() {
+        self.ending = line.ending;
+        if let Some((number, held, held_ending)) = self.denial.take() {
             let reason = p
                 .as_ref()
                 .filter(|p| p.body.starts_with([' ', '\t']) && !p.body.trim().is_empty())
                 .map(|p| p.body.trim());
             let role = Role::Denial(reason.map(|r| (line.number, r)));
+            self.ending = held_ending;
             self.emit(number, &held, prefix(&held), role, sink)?;
+            self.ending = line.ending;
             if reason.is_some() {
                 return self.emit(line.number, line.text, p, Role::ReasonOf(number), sink);
             }
         }
         if p.as_ref().is_some_and(|p| p.body.starts_with("DENIED: ")) {
-            self.denial = Some((line.number, line.text.to_string()));
+            self.denial = Some((line.number, line.text.to_string(), line.ending));
             return Ok(());
         }
         self.emit(line.number, line.text, p, Role::Line, sink)
@@ -166,7 +174,8 @@ impl Reader for RlmDebugReader {
 
     fn finish(&mut self, sink: &mut dyn Sink) -> Result<()> {
         match self.denial.take() {
-            Some((number, held)) => {
+            Some((number, held, ending)) => {
+                self.ending = ending;
                 self.emit(number, &held, prefix(&held), Role::Denial(None), sink)
             }
             None => Ok(()),

@@ -60,12 +60,16 @@ pub trait EventWriter {
     /// may be swapped for another one).
     fn write_encoded(&mut self, bytes: &mut Vec<u8>) -> io::Result<()>;
     fn finish(&mut self) -> io::Result<()>;
+    /// See [`crate::read::Sink::batch_start`].
+    fn batch_start(&mut self) {}
 }
 
 /// Turns events into an output format's bytes.
 pub trait Encoder: Send {
     /// What comes before the first event (the CSV header row).
     fn header(&self, _out: &mut Vec<u8>) {}
+    /// See [`crate::read::Sink::batch_start`].
+    fn batch_start(&mut self) {}
     fn encode(&mut self, event: &Event<'_>, out: &mut Vec<u8>);
 }
 

@@ -90,11 +90,29 @@ struct Batch {
     text: String,
 }
 
+/// The ending stored after the text that ends at `end` (line texts
+/// never contain `\n`, so what follows is this line's ending or the next
+/// line's text).
+fn ending_after(arena: &str, end: usize) -> &'static str {
+    let rest = &arena.as_bytes()[end..];
+    if rest.starts_with(b"\r\n") {
+        "\r\n"
+    } else if rest.starts_with(b"\n") {
+        "\n"
+    } else {
+        ""
+    }
+}
+
 impl Batch {
-    fn append(&mut self, text: &str) -> Range<usize> {
+    /// Copies a line in, its ending right after its text (where
+    /// [`ending_after`] finds it again): the range covers the text only.
+    fn append(&mut self, text: &str, ending: &'static str) -> Range<usize> {
         let start = self.text.len();
         self.text.push_str(text);
-        start..self.text.len()
+        let end = self.text.len();
+        self.text.push_str(ending);
+        start..end
     }
 
     fn clear(&mut self) {
@@ -158,7 +176,7 @@ impl FlexnetReader {
     ) {
         self.pending = Some(Entry {
             number: line.number,
-            text: self.batch.append(line.text),
+            text: self.batch.append(line.text, line.ending),
             seconds: frame
                 .as_ref()
                 .map(|f| f.seconds)
@@ -325,7 +343,7 @@ impl Reader for FlexnetReader {
         }
         match self.pending.as_mut() {
             Some(p) if p.continuations.len() < MAX_CONTINUATIONS => {
-                let text = self.batch.append(line.text);
+                let text = self.batch.append(line.text, line.ending);
                 p.continuations.push((line.number, text));
             }
             Some(p) => {

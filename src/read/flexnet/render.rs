@@ -5,7 +5,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use super::message::{self, Message};
-use super::{Batch, Entry, usage};
+use super::{Batch, Entry, ending_after, usage};
 use crate::error::Result;
 use crate::event::{Event, Kind, Value};
 use crate::format::Format;
@@ -22,6 +22,7 @@ pub struct Render<'s> {
 
 /// Renders a batch in order, starting from the server it was cut at.
 pub fn batch(source: &Arc<str>, batch: &mut Batch, sink: &mut dyn Sink) -> Result<()> {
+    sink.batch_start();
     let mut render = Render {
         source,
         arena: &batch.text,
@@ -38,8 +39,10 @@ impl<'s> Render<'s> {
     pub fn emit(&mut self, e: &Entry, sink: &mut dyn Sink) -> Result<()> {
         let (time, time_source) = (e.time, e.time_source);
         let line: &'s str = &self.arena[e.text.clone()];
+        let ending = ending_after(self.arena, e.text.end);
         let base = |kind, number, raw| {
             let mut ev = Event::new(self.source, number, Format::Flexnet, kind, raw);
+            ev.ending = ending;
             ev.time = time;
             ev.time_source = time_source;
             ev
@@ -116,6 +119,7 @@ impl<'s> Render<'s> {
         for (number, range) in &e.continuations {
             let text = &self.arena[range.clone()];
             let mut ev = Event::new(self.source, *number, Format::Flexnet, Kind::Message, text);
+            ev.ending = ending_after(self.arena, range.end);
             ev.time = e.time;
             ev.time_source = e.time_source;
             ev.daemon = daemon;

@@ -59,6 +59,7 @@ impl Reader for RlmReportReader {
         let (source, server, isv) = (&self.source, self.server.as_deref(), self.isv.as_deref());
         let new_event = |kind| {
             let mut ev = Event::new(source, line.number, Format::RlmReport, kind, text);
+            ev.ending = line.ending;
             ev.server = server;
             ev.daemon = isv;
             ev
@@ -150,6 +151,11 @@ fn header_update(f: &[&str], text: &str) -> Option<HeaderUpdate> {
 }
 
 /// `RLM Report Log Format d, version x.y[, authenticated]`.
+/// Whether `text` is a reportlog's format line (`RLM Report Log Format d, ...`).
+pub fn is_format_line(text: &str) -> bool {
+    format_line(text).is_some()
+}
+
 fn format_line(text: &str) -> Option<(Layout, (u16, u16), bool)> {
     let rest = text.strip_prefix("RLM Report Log Format ")?;
     let (d, rest) = rest.split_once(", version ")?;

@@ -32,6 +32,8 @@ pub struct SentinelReader {
     session: Option<String>,
     /// Byte ranges of the current line's fields, reused line after line.
     spans: Vec<(usize, usize)>,
+    /// The current line's ending, given to its event.
+    ending: &'static str,
 }
 
 /// The largest record has 32 fields; a comment with spaces adds more.
@@ -46,12 +48,14 @@ impl SentinelReader {
             server: None,
             session: None,
             spans: Vec::with_capacity(48),
+            ending: "\n",
         }
     }
 
     fn event<'a>(&'a self, number: u64, kind: Kind, text: &'a str) -> Event<'a> {
         let mut ev = Event::new(&self.source, number, Format::Sentinel, kind, text);
         ev.server = self.server.as_deref();
+        ev.ending = self.ending;
         ev
     }
 
@@ -204,6 +208,7 @@ impl SentinelReader {
 impl Reader for SentinelReader {
     fn line(&mut self, line: &Line<'_>, sink: &mut dyn Sink) -> Result<()> {
         let text = line.text;
+        self.ending = line.ending;
         if let Some(body) = comment_body(text) {
             return self.comment(line.number, text, body, sink);
         }

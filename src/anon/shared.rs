@@ -1,0 +1,115 @@
+//! What every thread of an anonymizing run shares: the pseudonym maker,
+//! every name met so far, the names of the inputs already finished, and
+//! the filter of word runs written ([`Seen`]).
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+
+use super::fields::Selection;
+use super::key::Key;
+use super::names::NameSet;
+use super::pseudonym::{Class, Pseudonyms};
+use super::tokens::Seen;
+
+pub struct Shared {
+    pub pseudonyms: Pseudonyms,
+    pub selection: Selection,
+    /// Every identifier met, as (class it is replaced as, original).
+    met: Mutex<HashSet<(Class, Box<str>)>>,
+    /// The names of the inputs finished before the current one began.
+    known: RwLock<Arc<NameSet>>,
+    /// Bumped by [`Shared::begin_input`], so that threads pick up `known`.
+    generation: AtomicU64,
+    pub seen: Seen,
+    /// Whether the leak check runs (threads record what they write).
+    pub verify: bool,
+}
+
+impl Shared {
+    pub fn new(key: &Key, selection: Selection, verify: bool) -> Arc<Shared> {
+        Arc::new(Shared {
+            pseudonyms: Pseudonyms::new(key),
+            selection,
+            met: Mutex::default(),
+            known: RwLock::default(),
+            generation: AtomicU64::new(0),
+            // 8 MiB that a run without the check does not need.
+            seen: if verify {
+                Seen::default()
+            } else {
+                Seen::empty()
+            },
+            verify,
+        })
+    }
+
+    /// Remembers an identifier (threads call this once per distinct name).
+    pub fn note(&self, class: Class, original: &str) {
+        let mut met = self.met.lock().unwrap_or_else(PoisonError::into_inner);
+        if !met.contains(&(class, original.into())) {
+            met.insert((class, original.into()));
+        }
+    }
+
+    /// Called before each input: from now on, threads search free text for
+    /// every name of the inputs before it. Nothing of the new input has
+    /// been read yet, so what they get does not depend on thread timing.
+    pub fn begin_input(&self) {
+        let all = Arc::new(self.all_names());
+        *self.known.write().unwrap_or_else(PoisonError::into_inner) = all;
+        self.generation.fetch_add(1, Ordering::Release);
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    pub fn known(&self) -> Arc<NameSet> {
+        self.known
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Every name met, for free text and the exact leak check.
+    pub fn all_names(&self) -> NameSet {
+        let met = self.met.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut set = NameSet::default();
+        for (class, name) in met.iter() {
+            set.insert(*class, name);
+        }
+        set
+    }
+
+    /// The names the output may still contain as a whole token, by the
+    /// filter of written runs: the exact check needs to search for these
+    /// only. Empty when no name can have survived.
+    pub fn suspects(&self) -> NameSet {
+        let mut out = NameSet::default();
+        for (name, class) in self.all_names().names() {
+            if self.seen.may_contain(name) {
+                out.insert(class, name);
+            }
+        }
+        out
+    }
+
+    /// A new run over the same inputs (the second pass): the filter starts
+    /// empty, and free text is searched for every name from the start.
+    pub fn restart_with_all_names(&self) {
+        self.seen.clear();
+        self.begin_input();
+    }
+
+    /// Every (class, original, pseudonym), sorted.
+    pub fn mapping(&self) -> Vec<(Class, String, String)> {
+        let met = self.met.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut rows: Vec<_> = met
+            .iter()
+            .map(|(c, o)| (*c, o.to_string(), self.pseudonyms.make(*c, o)))
+            .collect();
+        rows.sort();
+        rows
+    }
+}

@@ -1,0 +1,253 @@
+//! Word runs, and a filter of every word run written to the output: the
+//! cheap half of the leak check.
+//!
+//! A name occurs as a whole token only where each of its word runs is a
+//! word run of the text too (the characters around and between them are
+//! not word characters, in the name and in the text alike). So if some run
+//! of a name was never written, the name was never written; only names
+//! whose runs may all have been written need an exact search of the output.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Token characters: letters, digits, `_` and `-` (host and user names).
+pub fn is_word(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '-'
+}
+
+/// What a byte is, for [`runs`]: the scan is a table lookup per byte.
+const OTHER: u8 = 0;
+const DIGIT: u8 = 1;
+const WORD: u8 = 2;
+const NON_ASCII: u8 = 3;
+
+const CLASS: [u8; 256] = {
+    let mut t = [OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c >= 0x80 {
+            NON_ASCII
+        } else if c.is_ascii_digit() {
+            DIGIT
+        } else if c.is_ascii_alphabetic() || c == b'_' || c == b'-' {
+            WORD
+        } else {
+            OTHER
+        };
+        b += 1;
+    }
+    t
+};
+
+/// Calls `f(start, end, digits_only)` for each maximal run of word
+/// characters in `text`.
+fn runs_with_digits(text: &str, mut f: impl FnMut(usize, usize, bool)) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        // Skip to the next word character.
+        let (c, w) = class_at(text, i);
+        if c == OTHER {
+            i += w;
+            continue;
+        }
+        let start = i;
+        let mut digits = c == DIGIT;
+        i += w;
+        while i < bytes.len() {
+            let (c, w) = class_at(text, i);
+            if c == OTHER {
+                break;
+            }
+            digits &= c == DIGIT;
+            i += w;
+        }
+        f(start, i, digits);
+    }
+}
+
+/// The class of the character at `i` (a non-ASCII one decoded), and its width.
+#[inline(always)]
+fn class_at(text: &str, i: usize) -> (u8, usize) {
+    match CLASS[text.as_bytes()[i] as usize] {
+        NON_ASCII => {
+            let c = text[i..].chars().next().expect("a char boundary");
+            (if is_word(c) { WORD } else { OTHER }, c.len_utf8())
+        }
+        class => (class, 1),
+    }
+}
+
+/// Calls `f(start, end)` for each maximal run of word characters in `text`.
+pub fn runs(text: &str, mut f: impl FnMut(usize, usize)) {
+    runs_with_digits(text, |s, e, _| f(s, e));
+}
+
+fn hash(run: &[u8]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h: u64 = run.len() as u64;
+    let mut chunks = run.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+    }
+    let mut last = [0u8; 8];
+    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    h = (h.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(K);
+    // Mix the high bits down: the filter takes its word and bits from both
+    // ends. Never 0, the empty slot of a `Recorder`.
+    (h ^ (h >> 29)) | 1
+}
+
+/// A fast hasher for short names (the std default, SipHash, is built to
+/// resist flooding, which a log's own names cannot do to a local run).
+#[derive(Default)]
+pub struct NameHasher(u64);
+
+impl std::hash::Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = (self.0.rotate_left(7) ^ hash(bytes)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub type FastMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<NameHasher>>;
+
+/// 2^20 words of 64 bits (8 MiB): a million distinct runs leave a
+/// one-run name a false alarm with probability below 1e-4.
+const WORD_BITS: u32 = 20;
+
+/// A blocked Bloom filter shared by every thread: each run sets three bits
+/// of one word. A false "maybe" only costs an exact search.
+pub struct Seen {
+    words: Vec<AtomicU64>,
+}
+
+impl Default for Seen {
+    fn default() -> Self {
+        Seen {
+            words: (0..1usize << WORD_BITS)
+                .map(|_| AtomicU64::new(0))
+                .collect(),
+        }
+    }
+}
+
+fn slot(h: u64) -> (usize, u64) {
+    let word = (h >> (64 - WORD_BITS)) as usize;
+    let bits = (1u64 << (h & 63)) | (1u64 << ((h >> 6) & 63)) | (1u64 << ((h >> 12) & 63));
+    (word, bits)
+}
+
+impl Seen {
+    /// A filter that holds nothing and is never written to.
+    pub fn empty() -> Seen {
+        Seen { words: Vec::new() }
+    }
+
+    fn insert_hash(&self, h: u64) {
+        let (word, bits) = slot(h);
+        let w = &self.words[word];
+        // Reading first keeps the cache line shared when the bits are set.
+        if w.load(Ordering::Relaxed) & bits != bits {
+            w.fetch_or(bits, Ordering::Relaxed);
+        }
+    }
+
+    fn may_contain_hash(&self, h: u64) -> bool {
+        let (word, bits) = slot(h);
+        self.words[word].load(Ordering::Relaxed) & bits == bits
+    }
+
+    /// Whether `name` may have been written as a whole token: every run of
+    /// it that counts may be in the filter. A name without such a run
+    /// cannot be ruled out.
+    pub fn may_contain(&self, name: &str) -> bool {
+        // Runs made only of digits are left out of the filter: numbers are
+        // most of a log's distinct runs, and no name is only digits.
+        let mut all = true;
+        runs_with_digits(name, |s, e, digits| {
+            if !digits && !self.may_contain_hash(hash(&name.as_bytes()[s..e])) {
+                all = false;
+            }
+        });
+        all
+    }
+
+    pub fn clear(&self) {
+        for w in &self.words {
+            w.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
+/// One thread's front to [`Seen`]: a small direct-mapped memory of the runs
+/// it added lately, so that the runs every line repeats cost no shared write.
+pub struct Recorder {
+    recent: Box<[u64; 4096]>,
+}
+
+impl Default for Recorder {
+    fn default() -> Self {
+        Recorder {
+            recent: Box::new([0; 4096]),
+        }
+    }
+}
+
+impl Recorder {
+    /// Adds every run of `text` to `seen`.
+    pub fn record(&mut self, seen: &Seen, text: &str) {
+        let bytes = text.as_bytes();
+        runs_with_digits(text, |s, e, digits| {
+            if digits {
+                return;
+            }
+            let h = hash(&bytes[s..e]);
+            let i = (h >> 8) as usize & 4095;
+            if self.recent[i] != h {
+                self.recent[i] = h;
+                seen.insert_hash(h);
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all_runs(t: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        runs(t, |s, e| out.push(&t[s..e]));
+        out
+    }
+
+    #[test]
+    fn runs_are_maximal_word_sequences() {
+        assert_eq!(
+            all_runs("OUT: \"f\" jdoe@ws-01.corp  Mª Cruz—x"),
+            ["OUT", "f", "jdoe", "ws-01", "corp", "Mª", "Cruz", "x"]
+        );
+        assert_eq!(all_runs(""), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn written_names_are_maybe_and_others_mostly_not() {
+        let seen = Seen::default();
+        let mut r = Recorder::default();
+        r.record(
+            &seen,
+            "10:00:00 (lmgrd) started on ws-01.corp.example by Mª Cruz",
+        );
+        for name in ["ws-01.corp.example", "ws-01", "Mª Cruz", "lmgrd", "10:00"] {
+            assert!(seen.may_contain(name), "{name}");
+        }
+        // "10" and "00" are digits only: they do not count, so "10:00" is
+        // decided by nothing and stays a maybe.
+        assert!(!seen.may_contain("jdoe"));
+        assert!(!seen.may_contain("ws-02.corp.example"));
+    }
+}
