@@ -159,13 +159,23 @@ impl Local {
     /// Queues replacements of the known names in `text`, which starts at
     /// `offset` of what is being rewritten.
     fn replace_names(&mut self, text: &str, offset: usize) {
+        self.replace_names_of(text, offset, true);
+    }
+
+    /// `replace_names`, with the names met in this batch or without them.
+    fn replace_names_of(&mut self, text: &str, offset: usize, with_batch: bool) {
         let (cache, shared, scratch, edits) = (
             &mut self.cache,
             &*self.shared,
             &mut self.scratch,
             &mut self.edits,
         );
-        names::find(text, &[&self.known, &self.batch], |h| {
+        let sets: &[&NameSet] = if with_batch {
+            &[&self.known, &self.batch]
+        } else {
+            &[&self.known]
+        };
+        names::find(text, sets, |h| {
             let at = scratch.len();
             scratch.push_str(cache.get(shared, h.class, h.name));
             edits.push((offset + h.start, offset + h.end, at, scratch.len()));
@@ -322,17 +332,7 @@ impl Local {
         }
         self.edits.clear();
         self.scratch.clear();
-        let (cache, shared, scratch, edits) = (
-            &mut self.cache,
-            &*self.shared,
-            &mut self.scratch,
-            &mut self.edits,
-        );
-        names::find(source, &[&self.known], |h| {
-            let at = scratch.len();
-            scratch.push_str(cache.get(shared, h.class, h.name));
-            edits.push((h.start, h.end, at, scratch.len()));
-        });
+        self.replace_names_of(source, 0, false);
         let mut out = String::new();
         apply(source, &mut self.edits, &self.scratch, &mut out);
         self.record(&out);
