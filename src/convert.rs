@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::event::{Event, Kind};
 use crate::format::Format;
 use crate::input::{Decoding, Input};
-use crate::lines::{LineError, LineReader};
+use crate::lines::LineReader;
 use crate::read::{self, ReadOptions, Rendered, Reopen, Sink};
 use crate::write::{Encoder, EventWriter};
 
@@ -106,24 +106,8 @@ impl<'w> Converter<'w> {
                     reader.line(&line, &mut sink)?;
                 }
                 Ok(None) => break,
-                Err(LineError::Io {
-                    error,
-                    offset,
-                    line,
-                }) => {
-                    failure = Some(input.read_error(error, offset, line));
-                    break;
-                }
-                Err(LineError::InvalidUtf8 { offset, line }) => {
-                    failure = Some(input.invalid_utf8(offset, line));
-                    break;
-                }
-                Err(LineError::TooLong { line }) => {
-                    failure = Some(Error::LineTooLong {
-                        path: input.display_path(),
-                        line,
-                        limit: crate::lines::MAX_LINE,
-                    });
+                Err(e) => {
+                    failure = Some(input.line_error(e));
                     break;
                 }
             }

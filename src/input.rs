@@ -191,6 +191,24 @@ impl Input {
         self.path.clone().unwrap_or_else(|| PathBuf::from("-"))
     }
 
+    /// The error the user sees for a line of this input that could not be read.
+    pub fn line_error(&self, err: crate::lines::LineError) -> Error {
+        use crate::lines::{LineError, MAX_LINE};
+        match err {
+            LineError::Io {
+                error,
+                offset,
+                line,
+            } => self.read_error(error, offset, line),
+            LineError::InvalidUtf8 { offset, line } => self.invalid_utf8(offset, line),
+            LineError::TooLong { line } => Error::LineTooLong {
+                path: self.display_path(),
+                line,
+                limit: MAX_LINE,
+            },
+        }
+    }
+
     /// Turns a read failure into the error the user sees: a truncated gzip,
     /// a malformed byte sequence with its offset, or a plain read error.
     pub fn read_error(&self, err: io::Error, offset: u64, line: u64) -> Error {

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use regex::Regex;
@@ -345,18 +345,7 @@ fn every_sample_anonymizes_without_a_leak() {
                 "{}",
                 path.display()
             );
-            let v = Command::new(bin)
-                .arg("verify")
-                .arg(&path)
-                .arg(&out)
-                .output()
-                .unwrap();
-            assert!(
-                v.status.success(),
-                "{}: {}",
-                path.display(),
-                String::from_utf8_lossy(&v.stderr)
-            );
+            verifies(&path, &out);
             if path.ends_with("upm-maple.log") {
                 assert!(original.contains("Mª Cruz") && !anonymized.contains("Mª Cruz"));
                 assert!(!anonymized.contains("Cruz@"), "replaced whole");
@@ -373,18 +362,24 @@ fn every_sample_anonymizes_without_a_leak() {
                 .unwrap();
             let err = String::from_utf8_lossy(&o.stderr);
             assert!(o.status.code() != Some(6), "{}: {err}", path.display());
-            let v = Command::new(bin)
-                .arg("verify")
-                .arg(&path)
-                .arg(&jsonl)
-                .output()
-                .unwrap();
-            assert!(
-                v.status.success(),
-                "{} (convert): {}",
-                path.display(),
-                String::from_utf8_lossy(&v.stderr)
-            );
+            verifies(&path, &jsonl);
         }
     }
+}
+
+/// `liclog verify ORIGINAL ANONYMIZED` passes.
+fn verifies(original: &Path, anonymized: &Path) {
+    let v = Command::new(env!("CARGO_BIN_EXE_liclog"))
+        .arg("verify")
+        .arg(original)
+        .arg(anonymized)
+        .output()
+        .unwrap();
+    assert!(
+        v.status.success(),
+        "{} -> {}: {}",
+        original.display(),
+        anonymized.display(),
+        String::from_utf8_lossy(&v.stderr)
+    );
 }

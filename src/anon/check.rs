@@ -1,13 +1,14 @@
 //! The exact half of the leak check: an output searched for the original
 //! names, line by line.
 
+use std::io;
 use std::path::Path;
 
 use super::fields::{Selection, identifiers};
 use super::names::{self, NameSet};
 use super::pseudonym::Class;
 use super::rewrite::{self, Options};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::event::Event;
 use crate::input::{Decoding, Input};
 use crate::lines::LineReader;
@@ -31,12 +32,9 @@ pub fn scan(path: &Path, decoding: Decoding, names: &NameSet) -> Result<Vec<Leak
         return Ok(leaks);
     }
     let name = path.to_string_lossy();
-    let input = Input::open(&name, decoding)?;
-    let mut lines = LineReader::new(input.reader);
-    while let Some(line) = lines
-        .next_line()
-        .map_err(|e| Error::Usage(format!("{name}: cannot be read back: {e:?}")))?
-    {
+    let mut input = Input::open(&name, decoding)?;
+    let mut lines = LineReader::new(std::mem::replace(&mut input.reader, Box::new(io::empty())));
+    while let Some(line) = lines.next_line().map_err(|e| input.line_error(e))? {
         names::find(line.text, &[names], |h| {
             leaks.push(Leak {
                 line: line.number,

@@ -221,22 +221,12 @@ impl Local {
             self.flush_pending();
             self.replace_names(raw, 0);
         } else {
-            let mut regions = [(0, 0); 8];
-            let mut n = 0;
             free_text(ev, |_, t| {
-                if let Some(r) = span_in(raw, t)
-                    && n < regions.len()
-                {
-                    regions[n] = r;
-                    n += 1;
+                if let Some((s, e)) = span_in(raw, t) {
+                    self.flush_pending();
+                    self.replace_names(&raw[s..e], s);
                 }
             });
-            if n > 0 {
-                self.flush_pending();
-            }
-            for &(s, e) in &regions[..n] {
-                self.replace_names(&raw[s..e], s);
-            }
         }
         apply(raw, &mut self.edits, &self.scratch, out);
     }

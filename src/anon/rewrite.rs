@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::event::{Event, Kind};
 use crate::format::Format;
 use crate::input::{Compression, Decoding, Input};
-use crate::lines::{LineError, LineReader, MAX_LINE};
+use crate::lines::LineReader;
 use crate::read::{self, ReadOptions, Rendered, Sink};
 use crate::write::Encoder;
 
@@ -58,21 +58,7 @@ pub fn read_into(
         match lines.next_line() {
             Ok(Some(line)) => reader.line(&line, sink)?,
             Ok(None) => break,
-            Err(LineError::Io {
-                error,
-                offset,
-                line,
-            }) => return Err(input.read_error(error, offset, line)),
-            Err(LineError::InvalidUtf8 { offset, line }) => {
-                return Err(input.invalid_utf8(offset, line));
-            }
-            Err(LineError::TooLong { line }) => {
-                return Err(Error::LineTooLong {
-                    path: input.display_path(),
-                    line,
-                    limit: MAX_LINE,
-                });
-            }
+            Err(e) => return Err(input.line_error(e)),
         }
     }
     reader.finish(sink)
@@ -84,10 +70,7 @@ fn integrity(name: &str, options: &Options) -> Result<Integrity> {
     let (mut input, _) = open(name, options)?;
     let mut lines = LineReader::new(std::mem::replace(&mut input.reader, Box::new(io::empty())));
     let mut counts = Integrity::default();
-    while let Some(line) = lines
-        .next_line()
-        .map_err(|_| Error::Usage(format!("{name}: cannot be read again")))?
-    {
+    while let Some(line) = lines.next_line().map_err(|e| input.line_error(e))? {
         let mut words = line.text.split_ascii_whitespace();
         match words.next() {
             Some("AUTH" | "AUTH:") if words.clone().count() >= 2 => counts.auth_sections += 1,

@@ -47,9 +47,7 @@ impl Shared {
     /// Remembers an identifier (threads call this once per distinct name).
     pub fn note(&self, class: Class, original: &str) {
         let mut met = self.met.lock().unwrap_or_else(PoisonError::into_inner);
-        if !met.contains(&(class, original.into())) {
-            met.insert((class, original.into()));
-        }
+        met.insert((class, original.into()));
     }
 
     /// Called before each input: from now on, threads search free text for

@@ -180,17 +180,23 @@ impl Run<'_> {
             let Some(path) = output.written_path() else {
                 continue;
             };
-            let shown = if target == "-" { "<stdout>" } else { target };
             for leak in check::scan(path, self.options.decoding, names)? {
-                leaks.push((shown.to_string(), leak));
+                leaks.push((shown(target).to_string(), leak));
             }
         }
         Ok(leaks)
     }
 }
 
-pub fn report_leaks(leaks: &[(String, Leak)]) -> Error {
-    for (target, leak) in leaks.iter().take(20) {
+/// How an output is named in messages.
+pub fn shown(target: &str) -> &str {
+    if target == "-" { "<stdout>" } else { target }
+}
+
+/// Prints the first findings of the leak check (where, and the class of
+/// name, never the name itself).
+fn print_leaks<'a>(leaks: impl Iterator<Item = (&'a str, &'a Leak)>) {
+    for (target, leak) in leaks.take(20) {
         eprintln!(
             "liclog: leak: {target}:{}:{}: an original {} name survives",
             leak.line,
@@ -198,6 +204,10 @@ pub fn report_leaks(leaks: &[(String, Leak)]) -> Error {
             leak.class.name()
         );
     }
+}
+
+pub fn report_leaks(leaks: &[(String, Leak)]) -> Error {
+    print_leaks(leaks.iter().map(|(t, l)| (t.as_str(), l)));
     Error::Leak(format!(
         "{} original identifier(s) would survive in the output; nothing was written \
          (use --also FIELD to replace the field they are in)",
@@ -303,15 +313,7 @@ fn check(args: VerifyArgs) -> Result<u8, Error> {
     let names = check::learn(&args.original, &options, &Selection::default())?;
     let leaks = check::scan(Path::new(&args.anonymized), options.decoding, &names)?;
     if !leaks.is_empty() {
-        for leak in leaks.iter().take(20) {
-            eprintln!(
-                "liclog: leak: {}:{}:{}: an original {} name survives",
-                args.anonymized,
-                leak.line,
-                leak.column,
-                leak.class.name()
-            );
-        }
+        print_leaks(leaks.iter().map(|l| (args.anonymized.as_str(), l)));
         return Err(Error::Leak(format!(
             "{} occurrence(s) of original identifiers in {}",
             leaks.len(),

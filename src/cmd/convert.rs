@@ -225,11 +225,7 @@ fn convert(args: Args) -> Result<u8, Error> {
             let path = done.output.written_path().expect("a readable output");
             let leaks = check::scan(path, Decoding::default(), &shared.all_names())?;
             if !leaks.is_empty() {
-                let shown = if args.output == "-" {
-                    "<stdout>"
-                } else {
-                    &args.output
-                };
+                let shown = super::anonymize::shown(&args.output);
                 let leaks: Vec<_> = leaks.into_iter().map(|l| (shown.to_string(), l)).collect();
                 return Err(super::anonymize::report_leaks(&leaks));
             }
