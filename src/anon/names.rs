@@ -7,25 +7,36 @@
 //! a time, as a log reveals them, at no rebuilding cost.
 
 use super::pseudonym::Class;
-use super::tokens::{FastMap, is_word, runs};
+use super::tokens::{FastMap, hash, is_word, runs, same};
 
 /// Names shorter than this are replaced in their fields only: as words in
 /// free text they cannot be told from ordinary words.
 pub const MIN_FREE_TEXT: usize = 3;
 
+/// Names in one text arena, each entry chained to the next with the same
+/// first run (by hash: runs whose hashes collide share a chain, and the
+/// search compares the whole name anyway). No allocation per name.
 #[derive(Clone, Default)]
 pub struct NameSet {
-    by_first_run: FastMap<Box<str>, Vec<Entry>>,
-    len: usize,
+    /// The hash of a first run -> the first id of its chain.
+    by_first_run: FastMap<u64, u32>,
+    entries: Vec<Entry>,
+    text: String,
 }
 
 #[derive(Clone)]
 struct Entry {
-    name: Box<str>,
+    /// The name is `text[at..at + len]`.
+    at: usize,
+    len: usize,
     /// Where the first word run starts in the name.
     offset: usize,
     class: Class,
+    /// The next id in the chain (longest name first), or `END`.
+    next: u32,
 }
+
+const END: u32 = u32::MAX;
 
 /// A whole-token occurrence: byte range and what was found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,74 +49,135 @@ pub struct Hit<'s> {
 
 impl NameSet {
     pub fn len(&self) -> usize {
-        self.len
+        self.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.entries.is_empty()
+    }
+
+    fn name(&self, id: u32) -> &str {
+        let en = &self.entries[id as usize];
+        &self.text[en.at..en.at + en.len]
+    }
+
+    /// The ids whose first run hashes like `run`, longest name first.
+    fn chain(&self, run: &str) -> impl Iterator<Item = u32> + '_ {
+        let head = self.by_first_run.get(&hash(run.as_bytes())).copied();
+        std::iter::successors(head, |&id| {
+            let next = self.entries[id as usize].next;
+            (next != END).then_some(next)
+        })
     }
 
     /// Adds a name (and the short name of a fully qualified host). A name
     /// met under two classes keeps the first class in [`Class::ALL`] order,
     /// whatever order it was met in.
     pub fn insert(&mut self, class: Class, name: &str) {
-        if name.chars().count() < MIN_FREE_TEXT || name.bytes().all(|b| b.is_ascii_digit()) {
+        self.insert_with(class, name, |_| {});
+    }
+
+    /// [`NameSet::insert`], calling `added(id)` with the entry of the name
+    /// and of its short name (ids are dense: `0..len()`).
+    pub fn insert_with(&mut self, class: Class, name: &str, mut added: impl FnMut(u32)) {
+        let too_short = name.len() < MIN_FREE_TEXT
+            || (name.len() < 4 * MIN_FREE_TEXT && name.chars().count() < MIN_FREE_TEXT);
+        if too_short || name.bytes().all(|b| b.is_ascii_digit()) {
             return;
         }
-        let mut first = None;
-        runs(name, |s, e| {
-            first.get_or_insert((s, e));
-        });
         // A name without a word character cannot be told apart in text.
-        let Some((s, e)) = first else { return };
-        let entries = self.by_first_run.entry(name[s..e].into()).or_default();
-        match entries.iter_mut().find(|en| &*en.name == name) {
-            Some(en) => en.class = en.class.min(class),
-            None => {
-                entries.push(Entry {
-                    name: name.into(),
-                    offset: s,
-                    class,
-                });
-                // Longest first: where two names start together, the longer wins.
-                entries.sort_by_key(|e| std::cmp::Reverse(e.name.len()));
-                self.len += 1;
+        let Some((s, e)) = first_run(name) else {
+            return;
+        };
+        let found = self.chain(&name[s..e]).find(|&id| self.name(id) == name);
+        let id = match found {
+            Some(id) => {
+                let en = &mut self.entries[id as usize];
+                en.class = en.class.min(class);
+                id
             }
-        }
-        // The short name of a fully qualified host is the same machine.
-        if class == Class::Host
-            && name.parse::<std::net::IpAddr>().is_err()
-            && let Some((short, _)) = name.split_once('.')
-        {
-            self.insert(class, short);
+            None => self.push(class, name, s, e),
+        };
+        added(id);
+        if let Some(short) = short_name(class, name) {
+            self.insert_with(class, short, added);
         }
     }
 
-    pub fn contains(&self, name: &str) -> bool {
-        let mut first = None;
-        runs(name, |s, e| {
-            first.get_or_insert((s, e));
+    /// Adds a new entry for `name`, whose first run is `name[s..e]`, into
+    /// its chain after the longer names.
+    fn push(&mut self, class: Class, name: &str, s: usize, e: usize) -> u32 {
+        let id = u32::try_from(self.entries.len()).expect("under 2^32 names");
+        let at = self.text.len();
+        self.text.push_str(name);
+        let key = hash(&name.as_bytes()[s..e]);
+        let head = self.by_first_run.get(&key).copied().unwrap_or(END);
+        // Where two names start together, the longer wins: keep chains
+        // longest first.
+        let mut before = None;
+        let mut next = head;
+        while next != END && self.entries[next as usize].len >= name.len() {
+            before = Some(next);
+            next = self.entries[next as usize].next;
+        }
+        self.entries.push(Entry {
+            at,
+            len: name.len(),
+            offset: s,
+            class,
+            next,
         });
-        first.is_some_and(|(s, e)| {
-            self.by_first_run
-                .get(&name[s..e])
-                .is_some_and(|v| v.iter().any(|en| &*en.name == name))
-        })
+        match before {
+            Some(b) => self.entries[b as usize].next = id,
+            None => {
+                self.by_first_run.insert(key, id);
+            }
+        }
+        id
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        first_run(name)
+            .is_some_and(|(s, e)| self.chain(&name[s..e]).any(|id| self.name(id) == name))
     }
 
     /// Every name with its class.
     pub fn names(&self) -> impl Iterator<Item = (&str, Class)> {
-        self.by_first_run
-            .values()
-            .flatten()
-            .map(|en| (&*en.name, en.class))
+        (0..self.entries.len() as u32).map(|id| (self.name(id), self.entries[id as usize].class))
     }
+}
+
+/// The short name of a fully qualified host: the same machine, so a set
+/// of names holds it too.
+pub fn short_name(class: Class, name: &str) -> Option<&str> {
+    let fqdn = class == Class::Host && name.parse::<std::net::IpAddr>().is_err();
+    fqdn.then(|| name.split_once('.').map(|(short, _)| short))
+        .flatten()
+}
+
+fn first_run(name: &str) -> Option<(usize, usize)> {
+    let mut first = None;
+    runs(name, |s, e| {
+        first.get_or_insert((s, e));
+    });
+    first
 }
 
 /// Whole-token occurrences in `text` of the names of any of `sets`, left to
 /// right and not overlapping; where several start together the longest wins
 /// (then the first class).
-pub fn find<'s>(text: &str, sets: &[&'s NameSet], mut f: impl FnMut(Hit<'s>)) {
+pub fn find<'s>(text: &str, sets: &[&'s NameSet], f: impl FnMut(Hit<'s>)) {
+    find_where(text, sets, |_, _, class| Some(class), f);
+}
+
+/// [`find`] among the names that `class_of(set index, id, class)` lets
+/// count, as the class it returns.
+pub fn find_where<'s>(
+    text: &str,
+    sets: &[&'s NameSet],
+    class_of: impl Fn(usize, u32, Class) -> Option<Class>,
+    mut f: impl FnMut(Hit<'s>),
+) {
     if sets.iter().all(|s| s.is_empty()) {
         return;
     }
@@ -116,31 +188,35 @@ pub fn find<'s>(text: &str, sets: &[&'s NameSet], mut f: impl FnMut(Hit<'s>)) {
         }
         let mut best: Option<Hit<'s>> = None;
         let run = &text[s..e];
-        for set in sets {
-            let Some(entries) = set.by_first_run.get(run) else {
-                continue;
-            };
-            for en in entries {
+        for (n, set) in sets.iter().enumerate() {
+            for id in set.chain(run) {
+                let en = &set.entries[id as usize];
+                let name = set.name(id);
                 let Some(start) = s.checked_sub(en.offset) else {
                     continue;
                 };
-                let end = start + en.name.len();
+                let end = start + en.len;
                 if start < taken
-                    || text.get(start..end) != Some(&*en.name)
+                    || !text
+                        .get(start..end)
+                        .is_some_and(|t| same(t.as_bytes(), name.as_bytes()))
                     || !is_token(text, start, end)
                 {
                     continue;
                 }
+                let Some(class) = class_of(n, id, en.class) else {
+                    continue;
+                };
                 let better = best.is_none_or(|b| {
                     end - start > b.end - b.start
-                        || (end - start == b.end - b.start && en.class < b.class)
+                        || (end - start == b.end - b.start && class < b.class)
                 });
                 if better {
                     best = Some(Hit {
                         start,
                         end,
-                        class: en.class,
-                        name: &en.name,
+                        class,
+                        name,
                     });
                 }
             }

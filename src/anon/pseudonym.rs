@@ -89,8 +89,7 @@ impl Pseudonyms {
             Class::Host => typed("h-", &h),
             Class::Text => typed("t-", &h),
             Class::Id if value.len() <= 64 && value.bytes().all(|b| b.is_ascii_hexdigit()) => {
-                let mut out = hex(&h);
-                out.truncate(value.len());
+                let mut out = hex("", &h, value.len());
                 if value.bytes().any(|b| b.is_ascii_uppercase()) {
                     out.make_ascii_uppercase();
                 }
@@ -124,15 +123,21 @@ impl Pseudonyms {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// The first `digits` hex digits of `bytes`, after `prefix`.
+fn hex(prefix: &str, bytes: &[u8], digits: usize) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(prefix.len() + digits);
+    s.push_str(prefix);
+    for &b in bytes.iter().take(digits.div_ceil(2)) {
+        s.push(HEX[usize::from(b >> 4)] as char);
+        s.push(HEX[usize::from(b & 15)] as char);
+    }
+    s.truncate(prefix.len() + digits);
+    s
 }
 
 fn typed(prefix: &str, h: &[u8; 32]) -> String {
-    let mut s = String::with_capacity(prefix.len() + NAME_HEX);
-    s.push_str(prefix);
-    s.push_str(&hex(&h[..NAME_HEX / 2]));
-    s
+    hex(prefix, h, NAME_HEX)
 }
 
 /// A keyed permutation of `2 * half_bits`-bit values (a four-round Feistel

@@ -16,7 +16,7 @@ use crate::format::Format;
 use crate::input::{Compression, Decoding, Input};
 use crate::lines::LineReader;
 use crate::read::{self, ReadOptions, Rendered, Sink};
-use crate::write::Encoder;
+use crate::write::{Background, Encoder};
 
 #[derive(Clone, Debug, Default)]
 pub struct Options {
@@ -81,12 +81,13 @@ fn integrity(name: &str, options: &Options) -> Result<Integrity> {
     Ok(counts)
 }
 
-/// Writes `name` to `out` with its identifiers replaced.
+/// Writes `name` to `out` with its identifiers replaced. The writing (and
+/// compressing) runs on a thread of its own, beside the reading threads.
 pub fn rewrite(
     name: &str,
     options: &Options,
     shared: &Arc<Shared>,
-    out: &mut dyn Write,
+    out: Box<dyn Write + Send>,
 ) -> Result<()> {
     let (input, format) = open(name, options)?;
     let integrity = if format == Format::RlmReport {
@@ -104,45 +105,20 @@ pub fn rewrite(
         encoding,
         line: String::new(),
     };
-    let mut target = match input.compression {
-        Compression::Gzip => Target::Gz(Box::new(GzEncoder::new(
-            out,
-            flate2::Compression::default(),
-        ))),
-        Compression::None => Target::Plain(out),
+    let mut out = match input.compression {
+        Compression::Gzip => {
+            Background::new(GzEncoder::new(out, flate2::Compression::default()), |gz| {
+                gz.finish()?.flush()
+            })
+        }
+        Compression::None => Background::new(out, |mut out| out.flush()),
     };
     if input.bom {
-        target.write(&bom(encoding)).map_err(Error::Write)?;
+        out.buf.extend_from_slice(&bom(encoding));
     }
-    let mut sink = RewriteSink {
-        encoder,
-        target,
-        bytes: Vec::with_capacity(1 << 16),
-    };
+    let mut sink = RewriteSink { encoder, out };
     read_into(input, format, &options.read, &mut sink)?;
-    sink.flush()?;
-    sink.target.finish().map_err(Error::Write)
-}
-
-enum Target<'o> {
-    Plain(&'o mut dyn Write),
-    Gz(Box<GzEncoder<&'o mut dyn Write>>),
-}
-
-impl Target<'_> {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
-        match self {
-            Target::Plain(w) => w.write_all(bytes),
-            Target::Gz(w) => w.write_all(bytes),
-        }
-    }
-
-    fn finish(self) -> io::Result<()> {
-        match self {
-            Target::Plain(w) => w.flush(),
-            Target::Gz(w) => (*w).finish().and_then(|w| w.flush()),
-        }
-    }
+    sink.out.finish().map_err(Error::Write)
 }
 
 /// Turns events back into their lines, anonymized, in the input's encoding.
@@ -166,8 +142,14 @@ impl LineEncoder {
         }
     }
 
+    /// Writes a line of liclog's own (the rewritten lines are recorded
+    /// by [`Local::rewrite_line`]).
     fn put(&mut self, text: &str, ending: &str, out: &mut Vec<u8>) {
         self.local.record(text);
+        self.put_recorded(text, ending, out);
+    }
+
+    fn put_recorded(&self, text: &str, ending: &str, out: &mut Vec<u8>) {
         encode(text, self.encoding, out);
         encode(ending, self.encoding, out);
     }
@@ -204,11 +186,11 @@ impl Encoder for LineEncoder {
         line.clear();
         self.local.rewrite_line(ev, &mut line);
         if is_format_line(ev) {
-            self.put(&line, inserted_break, out);
+            self.put_recorded(&line, inserted_break, out);
             let note = format!("REPROCESSED with liclog v{}", env!("CARGO_PKG_VERSION"));
             self.put(&note, ev.ending, out);
         } else {
-            self.put(&line, ev.ending, out);
+            self.put_recorded(&line, ev.ending, out);
         }
         self.line = line;
     }
@@ -224,27 +206,15 @@ fn is_format_line(ev: &Event<'_>) -> bool {
         && ev.extra.iter().any(|(k, _)| *k == "format")
 }
 
-struct RewriteSink<'o> {
+struct RewriteSink {
     encoder: LineEncoder,
-    target: Target<'o>,
-    bytes: Vec<u8>,
+    out: Background,
 }
 
-impl RewriteSink<'_> {
-    fn flush(&mut self) -> Result<()> {
-        self.target.write(&self.bytes).map_err(Error::Write)?;
-        self.bytes.clear();
-        Ok(())
-    }
-}
-
-impl Sink for RewriteSink<'_> {
+impl Sink for RewriteSink {
     fn event(&mut self, ev: &Event<'_>) -> Result<()> {
-        self.encoder.encode(ev, &mut self.bytes);
-        if self.bytes.len() >= 1 << 16 {
-            self.flush()?;
-        }
-        Ok(())
+        self.encoder.encode(ev, &mut self.out.buf);
+        self.out.maybe_flush().map_err(Error::Write)
     }
 
     // The lines are written back as they are: what a reader warns about
@@ -261,10 +231,7 @@ impl Sink for RewriteSink<'_> {
     }
 
     fn rendered(&mut self, batch: &mut Rendered) -> Result<()> {
-        self.flush()?;
-        self.target.write(&batch.bytes).map_err(Error::Write)?;
-        batch.bytes.clear();
-        Ok(())
+        self.out.append(&mut batch.bytes).map_err(Error::Write)
     }
 }
 

@@ -2,21 +2,20 @@
 //! every name met so far, the names of the inputs already finished, and
 //! the filter of word runs written ([`Seen`]).
 
-use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use super::fields::Selection;
 use super::key::Key;
-use super::names::NameSet;
+use super::names::{self, NameSet};
 use super::pseudonym::{Class, Pseudonyms};
-use super::tokens::Seen;
+use super::tokens::{FastSet, Seen};
 
 pub struct Shared {
     pub pseudonyms: Pseudonyms,
     pub selection: Selection,
     /// Every identifier met, as (class it is replaced as, original).
-    met: Mutex<HashSet<(Class, Box<str>)>>,
+    met: Mutex<FastSet<(Class, Box<str>)>>,
     /// The names of the inputs finished before the current one began.
     known: RwLock<Arc<NameSet>>,
     /// Bumped by [`Shared::begin_input`], so that threads pick up `known`.
@@ -84,10 +83,12 @@ impl Shared {
     /// filter of written runs: the exact check needs to search for these
     /// only. Empty when no name can have survived.
     pub fn suspects(&self) -> NameSet {
+        let met = self.met.lock().unwrap_or_else(PoisonError::into_inner);
         let mut out = NameSet::default();
-        for (name, class) in self.all_names().names() {
-            if self.seen.may_contain(name) {
-                out.insert(class, name);
+        for (class, name) in met.iter() {
+            let short = names::short_name(*class, name);
+            if self.seen.may_contain(name) || short.is_some_and(|s| self.seen.may_contain(s)) {
+                out.insert(*class, name);
             }
         }
         out

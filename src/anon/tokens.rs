@@ -83,20 +83,42 @@ pub fn runs(text: &str, mut f: impl FnMut(usize, usize)) {
     runs_with_digits(text, |s, e, _| f(s, e));
 }
 
-fn hash(run: &[u8]) -> u64 {
+pub fn hash(run: &[u8]) -> u64 {
     const K: u64 = 0x517c_c1b7_2722_0a95;
     let mut h: u64 = run.len() as u64;
     let mut chunks = run.chunks_exact(8);
     for c in &mut chunks {
-        let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
-        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+        h = fold(h ^ u64::from_le_bytes(c.try_into().expect("8 bytes")), K);
     }
-    let mut last = [0u8; 8];
-    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-    h = (h.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(K);
-    // Mix the high bits down: the filter takes its word and bits from both
-    // ends. Never 0, the empty slot of a `Recorder`.
-    (h ^ (h >> 29)) | 1
+    // Each step spreads every input bit over the whole word: the filter,
+    // the caches and the maps take their index from either end. Never 0,
+    // the empty slot of a `Recorder`.
+    fold(h ^ tail(chunks.remainder()), 0x9e37_79b9_7f4a_7c15) | 1
+}
+
+/// The product's two halves folded together (one multiplication): a bit
+/// of `a` reaches both ends of the result.
+#[inline(always)]
+fn fold(a: u64, b: u64) -> u64 {
+    let m = u128::from(a) * u128::from(b);
+    (m as u64) ^ ((m >> 64) as u64)
+}
+
+/// The last 0 to 7 bytes of a run as a word, read without a copy through
+/// the stack (which stalls the load after it). With the run's length
+/// hashed too, the overlapping reads still tell every tail apart.
+#[inline(always)]
+fn tail(b: &[u8]) -> u64 {
+    let n = b.len();
+    if n >= 4 {
+        let lo = u32::from_le_bytes(b[..4].try_into().expect("4 bytes"));
+        let hi = u32::from_le_bytes(b[n - 4..].try_into().expect("4 bytes"));
+        u64::from(lo) | (u64::from(hi) << 32)
+    } else if n > 0 {
+        u64::from(b[0]) | (u64::from(b[n / 2]) << 8) | (u64::from(b[n - 1]) << 16)
+    } else {
+        0
+    }
 }
 
 /// A fast hasher for short names (the std default, SipHash, is built to
@@ -108,12 +130,17 @@ impl std::hash::Hasher for NameHasher {
     fn write(&mut self, bytes: &[u8]) {
         self.0 = (self.0.rotate_left(7) ^ hash(bytes)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
+    // A `str` key ends with a 0xff byte: mixed in cheaply, not as a slice.
+    fn write_u8(&mut self, byte: u8) {
+        self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
     fn finish(&self) -> u64 {
         self.0
     }
 }
 
 pub type FastMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<NameHasher>>;
+pub type FastSet<K> = std::collections::HashSet<K, std::hash::BuildHasherDefault<NameHasher>>;
 
 /// 2^20 words of 64 bits (8 MiB): a million distinct runs leave a
 /// one-run name a false alarm with probability below 1e-4.
@@ -183,16 +210,19 @@ impl Seen {
     }
 }
 
-/// One thread's front to [`Seen`]: a small direct-mapped memory of the runs
-/// it added lately, so that the runs every line repeats cost no shared write.
+/// One thread's front to [`Seen`]: a small direct-mapped memory of the
+/// texts and runs it added lately, so that what every line repeats costs
+/// neither a scan nor a shared write.
 pub struct Recorder {
     recent: Box<[u64; 4096]>,
+    recent_texts: Box<[u64; 1024]>,
 }
 
 impl Default for Recorder {
     fn default() -> Self {
         Recorder {
             recent: Box::new([0; 4096]),
+            recent_texts: Box::new([0; 1024]),
         }
     }
 }
@@ -200,8 +230,30 @@ impl Default for Recorder {
 impl Recorder {
     /// Adds every run of `text` to `seen`.
     pub fn record(&mut self, seen: &Seen, text: &str) {
+        // Digit-only runs are not recorded, so a leading time or count and
+        // the separators around it can be skipped at a byte a step; what
+        // is left (keywords, feature and daemon names) repeats from line to
+        // line, and is scanned only when this thread has not just done so.
         let bytes = text.as_bytes();
-        runs_with_digits(text, |s, e, digits| {
+        let mut from = 0;
+        while from < bytes.len() && CLASS[bytes[from] as usize] <= DIGIT {
+            from += 1;
+        }
+        if from == bytes.len() {
+            return;
+        }
+        while from > 0 && CLASS[bytes[from - 1] as usize] == DIGIT {
+            from -= 1;
+        }
+        let rest = &text[from..];
+        let h = hash(rest.as_bytes());
+        let memo = &mut self.recent_texts[(h >> 16) as usize & 1023];
+        if *memo == h {
+            return;
+        }
+        *memo = h;
+        let bytes = rest.as_bytes();
+        runs_with_digits(rest, |s, e, digits| {
             if digits {
                 return;
             }
@@ -213,6 +265,28 @@ impl Recorder {
             }
         });
     }
+}
+
+/// Whether two names are equal, without a call for the short ones most
+/// names are.
+#[inline(always)]
+pub fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n < 8 {
+        return tail(a) == tail(b);
+    }
+    let word = |x: &[u8], at: usize| u64::from_le_bytes(x[at..at + 8].try_into().expect("8"));
+    let mut i = 0;
+    while i + 8 < n {
+        if word(a, i) != word(b, i) {
+            return false;
+        }
+        i += 8;
+    }
+    word(a, n - 8) == word(b, n - 8)
 }
 
 #[cfg(test)]
@@ -249,5 +323,44 @@ mod tests {
         // decided by nothing and stays a maybe.
         assert!(!seen.may_contain("jdoe"));
         assert!(!seen.may_contain("ws-02.corp.example"));
+    }
+
+    #[test]
+    fn a_run_after_a_leading_number_is_recorded_whole_and_repeats_are_kept() {
+        let seen = Seen::default();
+        let mut r = Recorder::default();
+        r.record(&seen, "12:00 15abc (x)");
+        assert!(seen.may_contain("15abc") && seen.may_contain("x"));
+        assert!(!seen.may_contain("abc"));
+        // The same text again is skipped, and a text of digits only too.
+        r.record(&seen, "12:00 15abc (x)");
+        r.record(&seen, " 42 ");
+        assert!(seen.may_contain("15abc"));
+    }
+
+    #[test]
+    fn same_agrees_with_equality_at_every_length() {
+        let base: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+        for n in 0..=base.len() {
+            let a = &base[..n];
+            assert!(same(a, a), "{n}");
+            for at in 0..n {
+                let mut b = a.to_vec();
+                b[at] ^= 1;
+                assert!(!same(a, &b), "{n} {at}");
+            }
+            if n > 0 {
+                assert!(!same(a, &base[..n - 1]));
+            }
+        }
+    }
+
+    #[test]
+    fn names_that_differ_in_their_last_byte_spread_over_the_index_bits() {
+        // The caches index by the high half and the filter by the top bits.
+        let slots: std::collections::HashSet<u64> = (0..100)
+            .map(|i| hash(format!("user{i:03}").as_bytes()) >> 54)
+            .collect();
+        assert!(slots.len() > 90, "{}", slots.len());
     }
 }

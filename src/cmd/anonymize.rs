@@ -2,7 +2,7 @@
 //! every identifying field; and `liclog keygen`, `liclog verify`.
 
 use std::ffi::OsStr;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -166,9 +166,8 @@ impl Run<'_> {
                 outputs.push(output.map_err(Error::Write)?);
             }
             let output = outputs.last().expect("an output");
-            let mut w = BufWriter::with_capacity(1 << 16, output.writer().map_err(Error::Write)?);
-            rewrite::rewrite(name, self.options, self.shared, &mut w)?;
-            w.flush().map_err(Error::Write)?;
+            let w = output.writer().map_err(Error::Write)?;
+            rewrite::rewrite(name, self.options, self.shared, w)?;
         }
         Ok(outputs)
     }

@@ -3,16 +3,16 @@
 //! buffer and hands that to the output in large writes. Encoders are
 //! cloned onto worker threads, so readers can render batches in parallel.
 
+mod background;
 mod csv;
 mod jsonl;
 
 use std::io::{self, Write};
-use std::sync::mpsc;
-use std::thread;
 
 use crate::event::{Event, Value};
 use crate::format::Format;
 
+pub use self::background::Background;
 pub use self::csv::CsvEncoder;
 pub use self::jsonl::JsonlEncoder;
 
@@ -41,8 +41,6 @@ pub const COLUMNS: [&str; 19] = [
     "extra",
     "raw",
 ];
-
-const FLUSH_AT: usize = 256 * 1024;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct WriteOptions {
@@ -86,7 +84,7 @@ pub fn writer_for(
 }
 
 pub struct EncodingWriter<E> {
-    out: Buffered,
+    out: Background,
     encoder: E,
     started: bool,
 }
@@ -94,7 +92,7 @@ pub struct EncodingWriter<E> {
 impl<E: Encoder + Clone + 'static> EncodingWriter<E> {
     pub fn with_encoder(out: Box<dyn Write + Send>, encoder: E) -> Self {
         EncodingWriter {
-            out: Buffered::new(out),
+            out: Background::new(out, |mut out| out.flush()),
             encoder,
             started: false,
         }
@@ -121,92 +119,12 @@ impl<E: Encoder + Clone + 'static> EventWriter for EncodingWriter<E> {
 
     fn write_encoded(&mut self, bytes: &mut Vec<u8>) -> io::Result<()> {
         self.start();
-        if self.out.buf.len() + bytes.len() < FLUSH_AT {
-            self.out.buf.append(bytes);
-            return Ok(());
-        }
-        // A large batch goes to the output as it is, without a copy.
-        if !self.out.buf.is_empty() {
-            self.out.hand_over()?;
-        }
-        std::mem::swap(&mut self.out.buf, bytes);
-        self.out.hand_over()?;
-        bytes.clear();
-        Ok(())
+        self.out.append(bytes)
     }
 
     fn finish(&mut self) -> io::Result<()> {
         self.start();
         self.out.finish()
-    }
-}
-
-/// A buffer that, once large, is handed to a writer thread: the write
-/// system calls (a sixth of the work when converting) then overlap parsing.
-/// Buffers come back through a second channel and are reused.
-struct Buffered {
-    buf: Vec<u8>,
-    full: Option<mpsc::SyncSender<Vec<u8>>>,
-    empty: mpsc::Receiver<Vec<u8>>,
-    thread: Option<thread::JoinHandle<io::Result<()>>>,
-}
-
-impl Buffered {
-    fn new(mut out: Box<dyn Write + Send>) -> Self {
-        let (full_tx, full_rx) = mpsc::sync_channel::<Vec<u8>>(2);
-        let (empty_tx, empty_rx) = mpsc::channel();
-        let thread = thread::spawn(move || {
-            for mut buf in full_rx {
-                out.write_all(&buf)?;
-                buf.clear();
-                let _ = empty_tx.send(buf);
-            }
-            out.flush()
-        });
-        Buffered {
-            buf: Vec::with_capacity(FLUSH_AT + 4096),
-            full: Some(full_tx),
-            empty: empty_rx,
-            thread: Some(thread),
-        }
-    }
-
-    fn maybe_flush(&mut self) -> io::Result<()> {
-        if self.buf.len() >= FLUSH_AT {
-            self.hand_over()?;
-        }
-        Ok(())
-    }
-
-    fn hand_over(&mut self) -> io::Result<()> {
-        let next = self
-            .empty
-            .try_recv()
-            .unwrap_or_else(|_| Vec::with_capacity(FLUSH_AT + 4096));
-        let full = std::mem::replace(&mut self.buf, next);
-        let sent = self.full.as_ref().is_some_and(|tx| tx.send(full).is_ok());
-        if !sent {
-            // The writer thread stopped: its error is the one to report.
-            return self.join();
-        }
-        Ok(())
-    }
-
-    fn join(&mut self) -> io::Result<()> {
-        self.full = None;
-        match self.thread.take() {
-            Some(t) => t
-                .join()
-                .unwrap_or_else(|_| Err(io::Error::other("writer thread panicked"))),
-            None => Err(io::Error::other("output already closed")),
-        }
-    }
-
-    fn finish(&mut self) -> io::Result<()> {
-        if !self.buf.is_empty() {
-            self.hand_over()?;
-        }
-        self.join()
     }
 }
 

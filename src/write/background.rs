@@ -1,0 +1,101 @@
+//! A buffer that, once large, is handed to a writer thread: the write
+//! system calls (a sixth of the work when converting) and any compression
+//! then overlap parsing. Buffers come back through a second channel and are
+//! reused, so memory stays at a few buffers whatever the output's size.
+
+use std::io::{self, Write};
+use std::sync::mpsc;
+use std::thread;
+
+pub const FLUSH_AT: usize = 256 * 1024;
+
+pub struct Background {
+    /// Where the next bytes go; handed over once it reaches [`FLUSH_AT`].
+    pub buf: Vec<u8>,
+    full: Option<mpsc::SyncSender<Vec<u8>>>,
+    empty: mpsc::Receiver<Vec<u8>>,
+    thread: Option<thread::JoinHandle<io::Result<()>>>,
+}
+
+impl Background {
+    /// Writes to `out` on a thread of its own, and ends with `finish(out)`
+    /// (a flush, or a compressor's trailer).
+    pub fn new<W, F>(mut out: W, finish: F) -> Self
+    where
+        W: Write + Send + 'static,
+        F: FnOnce(W) -> io::Result<()> + Send + 'static,
+    {
+        let (full_tx, full_rx) = mpsc::sync_channel::<Vec<u8>>(2);
+        let (empty_tx, empty_rx) = mpsc::channel();
+        let thread = thread::spawn(move || {
+            for mut buf in full_rx {
+                out.write_all(&buf)?;
+                buf.clear();
+                let _ = empty_tx.send(buf);
+            }
+            finish(out)
+        });
+        Background {
+            buf: Vec::with_capacity(FLUSH_AT + 4096),
+            full: Some(full_tx),
+            empty: empty_rx,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn maybe_flush(&mut self) -> io::Result<()> {
+        if self.buf.len() >= FLUSH_AT {
+            self.hand_over()?;
+        }
+        Ok(())
+    }
+
+    /// Queues `bytes` after [`Background::buf`], leaving `bytes` empty. A
+    /// large batch goes to the thread as it is, without a copy (`bytes`
+    /// then gets a spare buffer in exchange).
+    pub fn append(&mut self, bytes: &mut Vec<u8>) -> io::Result<()> {
+        if self.buf.len() + bytes.len() < FLUSH_AT {
+            self.buf.append(bytes);
+            return Ok(());
+        }
+        if !self.buf.is_empty() {
+            self.hand_over()?;
+        }
+        std::mem::swap(&mut self.buf, bytes);
+        self.hand_over()?;
+        bytes.clear();
+        Ok(())
+    }
+
+    fn hand_over(&mut self) -> io::Result<()> {
+        let next = self
+            .empty
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(FLUSH_AT + 4096));
+        let full = std::mem::replace(&mut self.buf, next);
+        let sent = self.full.as_ref().is_some_and(|tx| tx.send(full).is_ok());
+        if !sent {
+            // The writer thread stopped: its error is the one to report.
+            return self.join();
+        }
+        Ok(())
+    }
+
+    fn join(&mut self) -> io::Result<()> {
+        self.full = None;
+        match self.thread.take() {
+            Some(t) => t
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("writer thread panicked"))),
+            None => Err(io::Error::other("output already closed")),
+        }
+    }
+
+    /// Writes what is left and waits for the thread: its first error.
+    pub fn finish(&mut self) -> io::Result<()> {
+        if !self.buf.is_empty() {
+            self.hand_over()?;
+        }
+        self.join()
+    }
+}
