@@ -421,8 +421,7 @@ impl Local {
     /// in the leak filter once.
     fn rewrite_source(&mut self, source: &str) {
         let (seen_before, _, generation) = &self.source;
-        if *generation == self.generation
-            && (std::ptr::eq(seen_before.as_str(), source) || seen_before == source)
+        if *generation == self.generation && tokens::same(seen_before.as_bytes(), source.as_bytes())
         {
             return;
         }
