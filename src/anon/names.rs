@@ -136,13 +136,15 @@ impl NameSet {
         id
     }
 
-    pub fn contains(&self, name: &str) -> bool {
+    #[cfg(test)]
+    fn contains(&self, name: &str) -> bool {
         first_run(name)
             .is_some_and(|(s, e)| self.chain(&name[s..e]).any(|id| self.name(id) == name))
     }
 
     /// Every name with its class.
-    pub fn names(&self) -> impl Iterator<Item = (&str, Class)> {
+    #[cfg(test)]
+    fn names(&self) -> impl Iterator<Item = (&str, Class)> {
         (0..self.entries.len() as u32).map(|id| (self.name(id), self.entries[id as usize].class))
     }
 }
