@@ -82,7 +82,9 @@ impl<'w> Converter<'w> {
             return Err(format.not_supported("input"));
         }
         on_open(&input);
-        let reopen: Option<Reopen> = input.path.as_ref().map(|_| {
+        // Only a regular file gives the same bytes again: a pipe, FIFO or
+        // `/dev/stdin` takes the stdin path (no second pass).
+        let reopen: Option<Reopen> = crate::input::can_read_again(name).then(|| {
             let name = name.to_string();
             Box::new(move || Input::open(&name, decoding).map(|i| LineReader::new(i.reader)))
                 as Reopen

@@ -9,7 +9,7 @@ use jiff::ToSpan;
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 
-use crate::event::{Time, TimeSource};
+use crate::event::{Time, TimeSource, plain_seconds};
 
 /// The clock must go back by more than this to count as a new day. Daemons
 /// interleave lines a few seconds out of order, and a daylight-saving change
@@ -34,6 +34,7 @@ pub struct Clock {
 impl Clock {
     /// Feeds one line's time of day and returns the relative day it is on.
     pub fn tick(&mut self, seconds: u32) -> i32 {
+        let seconds = plain_seconds(seconds);
         if let Some(last) = self.last
             && last > seconds + ROLLBACK_TOLERANCE
         {
@@ -99,6 +100,9 @@ impl Zone {
     /// Seconds east of UTC at this local wall-clock time. An ambiguous time
     /// (the repeated hour when clocks go back) takes the earlier offset.
     pub fn offset(&mut self, date: Date, seconds: u32) -> i32 {
+        // A leap second (or anything past the day) counts as 23:59:59:
+        // jiff has no second 60.
+        let seconds = plain_seconds(seconds).min(86_399);
         let quarter = seconds / 900;
         if let Some((d, q, off)) = self.cache
             && d == date

@@ -18,15 +18,29 @@ pub enum Error {
         source: std::io::Error,
     },
     #[error(
-        "{path}: gzip data ends early at compressed byte {compressed_offset} \
-         (truncated or corrupt; {offset} bytes decoded before it were kept): {detail}"
+        "{path}: {problem} at compressed byte {compressed_offset}; \
+         the {offset} bytes decoded before it were kept"
     )]
-    TruncatedGzip {
+    Gzip {
         path: PathBuf,
+        problem: crate::input::GzipProblem,
         compressed_offset: u64,
         offset: u64,
-        detail: String,
     },
+    #[error(
+        "{path}: the file shrank while it was read (truncated or rotated during the run): \
+         {size} bytes when opened, only {read} there; the {offset} bytes decoded before were kept"
+    )]
+    Shrunk {
+        path: PathBuf,
+        size: u64,
+        read: u64,
+        offset: u64,
+    },
+    #[error(
+        "{path}: is a directory; name the files in it (for example {path}/*)"
+    )]
+    IsDirectory { path: PathBuf },
     #[error(
         "{path}: invalid {encoding} byte sequence at byte offset {offset} (line {line}); \
          everything before it was kept. Pass --encoding LABEL if the file is not {encoding}"
@@ -36,12 +50,6 @@ pub enum Error {
         encoding: &'static str,
         offset: u64,
         line: u64,
-    },
-    #[error("{path}: line {line} is longer than {limit} bytes")]
-    LineTooLong {
-        path: PathBuf,
-        line: u64,
-        limit: usize,
     },
     #[error("unknown encoding label {0:?} (try windows-1252, shift_jis, euc-jp, gbk, utf-16le)")]
     UnknownEncoding(String),
@@ -55,6 +63,13 @@ pub enum Error {
     Strict { path: PathBuf, line: u64 },
     #[error("writing output: {0}")]
     Write(#[source] std::io::Error),
+    /// Writing to a named output failed: `target` is the path the user
+    /// gave, never the temporary file behind it.
+    #[error("writing {target}: {source}")]
+    WriteTo {
+        target: String,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Usage(String),
     #[error("key file {path}: {why}")]

@@ -6,7 +6,29 @@
 
 use crate::format::Format;
 
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// Set by a time parser on the seconds it returns for a leap second
+/// (`:60`), which are otherwise those of `:59`; see [`clock_seconds`].
+pub const LEAP_SECOND: u32 = 1 << 31;
+
+/// Seconds since midnight for `h:m:s` as a time parser returns them: a
+/// leap second (`s == 60`) is second 59 with [`LEAP_SECOND`] set, so that
+/// it keeps its minute, orders before the next one, and is written back as
+/// `:60` by [`Time::of_day`].
+pub fn clock_seconds(h: u32, m: u32, s: u32) -> u32 {
+    if s >= 60 {
+        (h * 3600 + m * 60 + 59) | LEAP_SECOND
+    } else {
+        h * 3600 + m * 60 + s
+    }
+}
+
+/// What [`clock_seconds`] returned, without the leap flag: for ordering
+/// and offsets, which treat `23:59:60` as `23:59:59`.
+pub fn plain_seconds(seconds: u32) -> u32 {
+    seconds & !LEAP_SECOND
+}
 
 macro_rules! kinds {
     ($($variant:ident = $name:literal => $xslm:expr,)*) => {
@@ -101,8 +123,10 @@ impl TimeSource {
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Time {
     pub date: Option<jiff::civil::Date>,
-    /// Seconds since local midnight.
+    /// Seconds since local midnight (below 86,400).
     pub seconds: u32,
+    /// A leap second: `seconds` is that of `:59`, and `:60` is written.
+    pub leap: bool,
     /// Fraction of a second exactly as written: (digits value, digit count).
     pub fraction: Option<(u32, u8)>,
     /// Seconds east of UTC, only when the log or `--tz` states it.
@@ -110,44 +134,35 @@ pub struct Time {
 }
 
 impl Time {
+    /// From seconds as [`clock_seconds`] returns them.
     pub fn of_day(seconds: u32) -> Time {
         Time {
             date: None,
-            seconds,
+            seconds: plain_seconds(seconds),
+            leap: seconds & LEAP_SECOND != 0,
             fraction: None,
             offset: None,
         }
     }
 
-    /// ISO 8601: `2024-01-03T15:00:07`, `...07.25`, `...07-05:00`, or
-    /// `15:00:07` when the date is unknown. Built in a fixed array and
-    /// appended once: this runs for every event.
-    pub fn write_iso(&self, out: &mut Vec<u8>) {
-        let mut a = [0u8; 19];
-        let start = match self.date {
-            Some(d) => {
-                let y = i32::from(d.year()).unsigned_abs();
-                a[0..2].copy_from_slice(&two_digits(y / 100 % 100));
-                a[2..4].copy_from_slice(&two_digits(y % 100));
-                a[4] = b'-';
-                a[5..7].copy_from_slice(&two_digits(d.month() as u32));
-                a[7] = b'-';
-                a[8..10].copy_from_slice(&two_digits(d.day() as u32));
-                a[10] = b'T';
-                0
-            }
-            None => 11,
+    /// The `time` column: ISO 8601 `2024-01-03T15:00:07`, `...07.25`,
+    /// `...07-05:00`; nothing when the date is unknown (the column is
+    /// then null, and `time_of_day` alone holds the time).
+    pub fn write_datetime(&self, out: &mut Vec<u8>) -> bool {
+        let Some(d) = self.date else {
+            return false;
         };
-        a[11..13].copy_from_slice(&two_digits(self.seconds / 3600 % 100));
-        a[13] = b':';
-        a[14..16].copy_from_slice(&two_digits(self.seconds / 60 % 60));
-        a[16] = b':';
-        a[17..19].copy_from_slice(&two_digits(self.seconds % 60));
-        out.extend_from_slice(&a[start..]);
-        if let Some((value, digits)) = self.fraction {
-            out.push(b'.');
-            push_decimal(out, u64::from(value), digits as usize);
-        }
+        let y = i32::from(d.year()).unsigned_abs();
+        let mut a = [0u8; 11];
+        a[0..2].copy_from_slice(&two_digits(y / 100 % 100));
+        a[2..4].copy_from_slice(&two_digits(y % 100));
+        a[4] = b'-';
+        a[5..7].copy_from_slice(&two_digits(d.month() as u32));
+        a[7] = b'-';
+        a[8..10].copy_from_slice(&two_digits(d.day() as u32));
+        a[10] = b'T';
+        out.extend_from_slice(&a);
+        self.write_time_of_day(out);
         if let Some(off) = self.offset {
             if off == 0 {
                 out.push(b'Z');
@@ -158,11 +173,32 @@ impl Time {
                 out.extend_from_slice(&[sign, h[0], h[1], b':', m[0], m[1]]);
             }
         }
+        true
     }
 
+    /// The `time_of_day` column: `15:00:07`, `15:00:07.25`, or `23:59:60`
+    /// for a leap second, as the log wrote it (hours zero-padded).
+    pub fn write_time_of_day(&self, out: &mut Vec<u8>) {
+        let mut a = [0u8; 8];
+        a[0..2].copy_from_slice(&two_digits(self.seconds / 3600 % 100));
+        a[2] = b':';
+        a[3..5].copy_from_slice(&two_digits(self.seconds / 60 % 60));
+        a[5] = b':';
+        let second = if self.leap { 60 } else { self.seconds % 60 };
+        a[6..8].copy_from_slice(&two_digits(second));
+        out.extend_from_slice(&a);
+        if let Some((value, digits)) = self.fraction {
+            out.push(b'.');
+            push_decimal(out, u64::from(value), digits as usize);
+        }
+    }
+
+    /// [`Time::write_datetime`] as a string, or the time of day alone.
     pub fn to_iso(&self) -> String {
         let mut v = Vec::with_capacity(32);
-        self.write_iso(&mut v);
+        if !self.write_datetime(&mut v) {
+            self.write_time_of_day(&mut v);
+        }
         String::from_utf8(v).expect("ASCII")
     }
 }
@@ -304,6 +340,17 @@ mod tests {
         assert_eq!(t.to_iso(), "2005-05-09T07:32:57Z");
         t.offset = Some(5 * 3600 + 1800);
         assert_eq!(t.to_iso(), "2005-05-09T07:32:57+05:30");
+    }
+
+    #[test]
+    fn a_leap_second_keeps_its_minute() {
+        let t = Time::of_day(clock_seconds(23, 59, 60));
+        assert_eq!((t.seconds, t.leap), (86_399, true));
+        assert_eq!(t.to_iso(), "23:59:60");
+        let t = Time::of_day(clock_seconds(10, 0, 60));
+        assert_eq!(t.to_iso(), "10:00:60");
+        assert!(clock_seconds(10, 0, 60) > clock_seconds(10, 0, 59));
+        assert_eq!(plain_seconds(clock_seconds(10, 0, 60)), 10 * 3600 + 59);
     }
 
     #[test]

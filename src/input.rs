@@ -3,14 +3,13 @@
 //! a BOM or `--encoding` label decides how bytes become UTF-8.
 
 use std::fs::File;
-use std::io::{self, Cursor, Read};
+use std::io::{self, BufRead, Cursor, Read};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 
 use encoding_rs::{DecoderResult, Encoding};
-use flate2::read::MultiGzDecoder;
 
 use crate::error::{Error, Result};
 
@@ -74,51 +73,106 @@ pub struct Input {
     encoding_name: &'static str,
 }
 
-/// Stdin, saved by [`spool_stdin`].
-static STDIN_SPOOL: std::sync::OnceLock<tempfile::NamedTempFile> = std::sync::OnceLock::new();
+/// Inputs that cannot be read twice (stdin, pipes, FIFOs, devices),
+/// saved by [`spool`] for commands that read an input more than once.
+static SPOOLS: Mutex<Vec<(String, Arc<File>)>> = Mutex::new(Vec::new());
 
-/// Saves stdin to a temporary file, for commands that read an input more
-/// than once: from then on, `-` opens the saved copy (still named `-`).
-pub fn spool_stdin() -> Result<()> {
-    if STDIN_SPOOL.get().is_some() {
+/// Whether `name` can be opened again from its start: a regular file.
+/// Stdin, `<(cmd)`, a FIFO or `/dev/stdin` would give other bytes, or none.
+pub fn is_rereadable(name: &str) -> bool {
+    name != "-" && std::fs::metadata(name).is_ok_and(|m| m.is_file())
+}
+
+/// Saves an input that cannot be read twice, so that later opens of
+/// `name` read the saved copy. The copy lives in a temporary file that
+/// has no name (it is unlinked as it is created): it holds the original,
+/// un-anonymized input, and it must not outlive the process, however the
+/// process ends.
+pub fn spool(name: &str) -> Result<()> {
+    let mut spools = SPOOLS.lock().unwrap_or_else(|e| e.into_inner());
+    if is_rereadable(name) || spools.iter().any(|(n, _)| n == name) {
         return Ok(());
     }
+    let path = PathBuf::from(name);
     let io_err = |source| Error::Read {
-        path: PathBuf::from("-"),
+        path: path.clone(),
         offset: 0,
         source,
     };
-    let mut temp = tempfile::Builder::new()
-        .prefix(".liclog-stdin-")
-        .tempfile()
-        .map_err(io_err)?;
-    io::copy(&mut io::stdin().lock(), temp.as_file_mut()).map_err(io_err)?;
-    let _ = STDIN_SPOOL.set(temp);
+    let mut temp = tempfile::tempfile().map_err(io_err)?;
+    if name == "-" {
+        io::copy(&mut io::stdin().lock(), &mut temp).map_err(io_err)?;
+    } else {
+        let mut from = open_path(&path)?;
+        io::copy(&mut from, &mut temp).map_err(io_err)?;
+    }
+    spools.push((name.to_string(), Arc::new(temp)));
     Ok(())
+}
+
+/// Whether opening `name` again gives the same bytes: a regular file, or
+/// an input saved by [`spool`].
+pub fn can_read_again(name: &str) -> bool {
+    is_rereadable(name) || spooled(name).is_some()
+}
+
+fn spooled(name: &str) -> Option<SpoolReader> {
+    let spools = SPOOLS.lock().unwrap_or_else(|e| e.into_inner());
+    spools.iter().find(|(n, _)| n == name).map(|(_, f)| SpoolReader {
+        file: f.clone(),
+        pos: 0,
+    })
+}
+
+/// Reads a spooled copy from its start. Positioned reads, because every
+/// open of the same input shares the one file.
+struct SpoolReader {
+    file: Arc<File>,
+    pos: u64,
+}
+
+impl Read for SpoolReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        #[cfg(unix)]
+        let n = std::os::unix::fs::FileExt::read_at(&*self.file, buf, self.pos)?;
+        #[cfg(windows)]
+        let n = std::os::windows::fs::FileExt::seek_read(&*self.file, buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+/// Opens a path that is not spooled; a directory is an error of its own.
+fn open_path(path: &Path) -> Result<File> {
+    let open_err = |source| Error::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    if std::fs::metadata(path).map_err(open_err)?.is_dir() {
+        return Err(Error::IsDirectory {
+            path: path.to_path_buf(),
+        });
+    }
+    File::open(path).map_err(open_err)
 }
 
 impl Input {
     pub fn open(name: &str, decoding: Decoding) -> Result<Input> {
-        let (raw, path, stored_len): (Box<dyn Read + Send>, _, _) = if name == "-" {
-            match STDIN_SPOOL.get() {
-                Some(spool) => {
-                    let f = spool.reopen().map_err(|source| Error::Open {
-                        path: PathBuf::from("-"),
-                        source,
-                    })?;
-                    let len = f.metadata().ok().map(|m| m.len());
-                    (Box::new(f), None, len)
-                }
-                None => (Box::new(io::stdin()), None, None),
+        let path = (name != "-").then(|| PathBuf::from(name));
+        let (raw, stored_len): (Box<dyn Read + Send>, _) = match (spooled(name), &path) {
+            (Some(spool), _) => {
+                let len = spool.file.metadata().ok().map(|m| m.len());
+                (Box::new(spool), len)
             }
-        } else {
-            let p = PathBuf::from(name);
-            let f = File::open(&p).map_err(|source| Error::Open {
-                path: p.clone(),
-                source,
-            })?;
-            let len = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
-            (Box::new(f), Some(p), len)
+            (None, None) => (Box::new(io::stdin()), None),
+            (None, Some(p)) => {
+                let f = open_path(p)?;
+                match f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len()) {
+                    // A regular file must still have its size at the end.
+                    Some(len) => (Box::new(SizeCheck::new(f, len)), Some(len)),
+                    None => (Box::new(f), None),
+                }
+            }
         };
         let stored_read = Arc::new(AtomicU64::new(0));
         let counted = Counting {
@@ -132,7 +186,7 @@ impl Input {
             source,
         };
 
-        let (magic, rest) = peek(Box::new(counted), 2);
+        let (magic, rest, _) = peek(Box::new(counted), 2);
         let mut stream: Box<dyn Read + Send> = Box::new(Cursor::new(magic.clone()).chain(rest));
         let compression = if magic == [0x1f, 0x8b] {
             stream = Box::new(gunzip_in_background(stream, stored_read.clone()));
@@ -141,7 +195,12 @@ impl Input {
             Compression::None
         };
 
-        let (head_raw, rest) = peek(stream, HEAD_LEN);
+        let (head_raw, rest, failed) = peek(stream, HEAD_LEN);
+        if let Some(err) = failed.filter(|_| head_raw.is_empty()) {
+            // Nothing to detect a format from: the failure is the news
+            // (a corrupt gzip header, a file that vanished).
+            return Err(map_io_error(&path_for_err, 0, err));
+        }
         let (bom_encoding, bom_len) = match Encoding::for_bom(&head_raw) {
             Some((enc, len)) => (Some(enc), len),
             None => (None, 0),
@@ -193,7 +252,7 @@ impl Input {
 
     /// The error the user sees for a line of this input that could not be read.
     pub fn line_error(&self, err: crate::lines::LineError) -> Error {
-        use crate::lines::{LineError, MAX_LINE};
+        use crate::lines::LineError;
         match err {
             LineError::Io {
                 error,
@@ -201,11 +260,6 @@ impl Input {
                 line,
             } => self.read_error(error, offset, line),
             LineError::InvalidUtf8 { offset, line } => self.invalid_utf8(offset, line),
-            LineError::TooLong { line } => Error::LineTooLong {
-                path: self.display_path(),
-                line,
-                limit: MAX_LINE,
-            },
         }
     }
 
@@ -235,12 +289,21 @@ impl Input {
 }
 
 fn map_io_error(path: &Path, offset: u64, err: io::Error) -> Error {
-    if let Some(gz) = err.get_ref().and_then(|e| e.downcast_ref::<GzipFailure>()) {
-        return Error::TruncatedGzip {
+    let inner = err.get_ref();
+    if let Some(gz) = inner.and_then(|e| e.downcast_ref::<GzipFailure>()) {
+        return Error::Gzip {
             path: path.to_path_buf(),
+            problem: gz.problem.clone(),
             compressed_offset: gz.stored_offset,
             offset,
-            detail: gz.detail.clone(),
+        };
+    }
+    if let Some(s) = inner.and_then(|e| e.downcast_ref::<Shrunk>()) {
+        return Error::Shrunk {
+            path: path.to_path_buf(),
+            size: s.size,
+            read: s.read,
+            offset,
         };
     }
     Error::Read {
@@ -251,15 +314,102 @@ fn map_io_error(path: &Path, offset: u64, err: io::Error) -> Error {
 }
 
 /// Reads up to `n` bytes and returns them with the rest of the stream. A
-/// read error is not returned here but by the rest of the stream, after the
-/// bytes before it: a gzip cut inside its first kilobytes still yields them.
-fn peek(mut r: Box<dyn Read + Send>, n: usize) -> (Vec<u8>, Box<dyn Read + Send>) {
+/// read error is returned by the rest of the stream, after the bytes
+/// before it (a gzip cut inside its first kilobytes still yields them),
+/// and also here, as a copy, when it came within the `n` bytes.
+fn peek(
+    mut r: Box<dyn Read + Send>,
+    n: usize,
+) -> (Vec<u8>, Box<dyn Read + Send>, Option<io::Error>) {
     let mut buf = Vec::with_capacity(n);
-    match (&mut r).take(n as u64).read_to_end(&mut buf) {
-        Ok(_) => (buf, r),
-        Err(e) => (buf, Box::new(FailNext(Some(e)))),
+    match read_up_to(&mut r, &mut buf, n) {
+        Ok(()) => (buf, r, None),
+        Err(e) => {
+            let copy = copy_error(&e);
+            (buf, Box::new(FailNext(Some(e))), Some(copy))
+        }
     }
 }
+
+/// `take(n).read_to_end`, but keeping the bytes read before an error.
+fn read_up_to(r: &mut dyn Read, buf: &mut Vec<u8>, n: usize) -> io::Result<()> {
+    let mut chunk = [0u8; 8192];
+    while buf.len() < n {
+        let want = chunk.len().min(n - buf.len());
+        match r.read(&mut chunk[..want]) {
+            Ok(0) => break,
+            Ok(k) => buf.extend_from_slice(&chunk[..k]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// An equal error (io::Error is not Clone), keeping what the messages use.
+fn copy_error(e: &io::Error) -> io::Error {
+    let inner = e.get_ref();
+    if let Some(gz) = inner.and_then(|i| i.downcast_ref::<GzipFailure>()) {
+        return io::Error::new(e.kind(), gz.clone());
+    }
+    if let Some(s) = inner.and_then(|i| i.downcast_ref::<Shrunk>()) {
+        return io::Error::new(e.kind(), s.clone());
+    }
+    match e.raw_os_error() {
+        Some(code) => io::Error::from_raw_os_error(code),
+        None => io::Error::new(e.kind(), e.to_string()),
+    }
+}
+
+/// A regular file that must yield as many bytes as it had when opened: one
+/// that shrinks while it is read (truncated, or rotated by copy and
+/// truncate) ends in an error rather than in a torn last line and exit 0.
+struct SizeCheck {
+    file: File,
+    len: u64,
+    read: u64,
+}
+
+impl SizeCheck {
+    fn new(file: File, len: u64) -> Self {
+        SizeCheck { file, len, read: 0 }
+    }
+}
+
+impl Read for SizeCheck {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.read += n as u64;
+        if n == 0 && !buf.is_empty() && self.read < self.len {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                Shrunk {
+                    size: self.len,
+                    read: self.read,
+                },
+            ));
+        }
+        Ok(n)
+    }
+}
+
+/// The file ended before the size it had when it was opened.
+#[derive(Clone, Debug)]
+pub struct Shrunk {
+    pub size: u64,
+    pub read: u64,
+}
+
+impl std::fmt::Display for Shrunk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the file shrank while it was read ({} bytes when opened, only {} there)",
+            self.size, self.read
+        )
+    }
+}
+impl std::error::Error for Shrunk {}
 
 /// A stream whose next read fails with a stored error.
 struct FailNext(Option<io::Error>);
@@ -283,64 +433,113 @@ impl Read for Counting {
     }
 }
 
-#[derive(Debug)]
+/// What went wrong in a gzip input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GzipProblem {
+    /// The data stops inside a member.
+    Truncated,
+    /// A bad header, deflate stream or checksum.
+    Corrupt(String),
+    /// Bytes after the last member that do not start another one.
+    Trailing,
+}
+
+impl std::fmt::Display for GzipProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GzipProblem::Truncated => f.write_str("gzip data ends early (truncated)"),
+            GzipProblem::Corrupt(detail) => write!(f, "corrupt gzip ({detail})"),
+            GzipProblem::Trailing => f.write_str("trailing data after gzip member"),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
 struct GzipFailure {
     stored_offset: u64,
-    detail: String,
+    problem: GzipProblem,
 }
 
 impl std::fmt::Display for GzipFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "gzip stream broken at byte {}: {}",
-            self.stored_offset, self.detail
-        )
+        write!(f, "{} at byte {}", self.problem, self.stored_offset)
     }
 }
 impl std::error::Error for GzipFailure {}
 
 /// Decompresses on its own thread and hands over filled chunks through a
 /// bounded channel: at most a few chunks are in flight, so memory stays flat.
+///
+/// Members are decoded one by one (not with `MultiGzDecoder`) so that the
+/// end of each is known: bytes after the last member are reported as
+/// trailing data, and where `cat a.gz b.gz` joined two logs, a member that
+/// did not end its last line gets a line break, and a UTF-8 BOM at the
+/// start of a later member is dropped. Both would otherwise glue two
+/// files' lines into one.
 fn gunzip_in_background(
     stream: Box<dyn Read + Send>,
     stored_read: Arc<AtomicU64>,
 ) -> ChannelReader {
     let (tx, rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(4);
     std::thread::spawn(move || {
-        let mut dec = MultiGzDecoder::new(io::BufReader::with_capacity(CHUNK, stream));
+        let mut src = io::BufReader::with_capacity(CHUNK, stream);
+        let at = |src: &io::BufReader<_>| {
+            stored_read.load(Ordering::Relaxed) - src.buffer().len() as u64
+        };
+        let fail = |stored_offset, problem| {
+            let failure = GzipFailure {
+                stored_offset,
+                problem,
+            };
+            Err(io::Error::new(io::ErrorKind::InvalidData, failure))
+        };
+        let mut member = 0u64;
+        let mut ended_line = true;
         loop {
-            let mut chunk = vec![0u8; CHUNK];
-            let mut filled = 0;
-            let result = loop {
-                match dec.read(&mut chunk[filled..]) {
-                    Ok(0) => break Ok(true),
-                    Ok(n) => {
-                        filled += n;
-                        if filled == chunk.len() {
-                            break Ok(false);
-                        }
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => break Err(e),
+            let next = match src.fill_buf() {
+                Ok(b) => b,
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
                 }
             };
-            chunk.truncate(filled);
-            if filled > 0 && tx.send(Ok(chunk)).is_err() {
-                return; // the reader went away (e.g. broken pipe downstream)
+            if next.is_empty() {
+                return;
             }
+            if member > 0 && (next[0] != 0x1f || next.get(1).is_some_and(|&b| b != 0x8b)) {
+                let _ = tx.send(fail(at(&src), GzipProblem::Trailing));
+                return;
+            }
+            let mut joint = Joint {
+                later: member > 0,
+                ended_line,
+                started: false,
+            };
+            let mut dec = flate2::bufread::GzDecoder::new(&mut src);
+            let result = pump(&mut dec, &tx, &mut joint);
+            let src_ref = dec.into_inner();
             match result {
-                Ok(false) => {}
-                Ok(true) => return,
+                Ok(true) => {}
+                Ok(false) => return, // the reader went away (a broken pipe downstream)
                 Err(e) => {
-                    let failure = GzipFailure {
-                        stored_offset: stored_read.load(Ordering::Relaxed),
-                        detail: e.to_string(),
+                    let offset = at(src_ref);
+                    if e.get_ref().is_some_and(|i| i.is::<Shrunk>()) {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                    let problem = if e.kind() == io::ErrorKind::UnexpectedEof {
+                        GzipProblem::Truncated
+                    } else {
+                        GzipProblem::Corrupt(e.to_string())
                     };
-                    let _ = tx.send(Err(io::Error::new(e.kind(), failure)));
+                    let _ = tx.send(fail(offset, problem));
                     return;
                 }
             }
+            if joint.started {
+                ended_line = joint.ended_line;
+            }
+            member += 1;
         }
     });
     ChannelReader {
@@ -348,6 +547,66 @@ fn gunzip_in_background(
         chunk: Vec::new(),
         pos: 0,
         done: false,
+    }
+}
+
+/// Where one gzip member meets the one before it.
+struct Joint {
+    later: bool,
+    /// The output so far ends with a line break (or is empty).
+    ended_line: bool,
+    /// This member has given output.
+    started: bool,
+}
+
+/// Sends one member's output in chunks; `Ok(false)` when the receiver is
+/// gone. A decoder error comes after the chunk decoded before it.
+fn pump(
+    dec: &mut impl Read,
+    tx: &mpsc::SyncSender<io::Result<Vec<u8>>>,
+    joint: &mut Joint,
+) -> io::Result<bool> {
+    loop {
+        let mut chunk = vec![0u8; CHUNK];
+        let mut filled = 0;
+        let result = loop {
+            match dec.read(&mut chunk[filled..]) {
+                Ok(0) => break Ok(true),
+                Ok(n) => {
+                    filled += n;
+                    if filled == chunk.len() {
+                        break Ok(false);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        chunk.truncate(filled);
+        if filled > 0 {
+            if !joint.started {
+                joint.started = true;
+                if joint.later {
+                    if chunk.starts_with(b"\xef\xbb\xbf") {
+                        chunk.drain(..3);
+                    }
+                    if !joint.ended_line {
+                        chunk.insert(0, b'\n');
+                    }
+                }
+            }
+            if let Some(&last) = chunk.last() {
+                joint.ended_line = last == b'\n';
+            }
+            if tx.send(Ok(chunk)).is_err() {
+                return Ok(false);
+            }
+        }
+        match result {
+            Ok(false) => {}
+            Ok(true) => return Ok(true),
+            Err(e) => return Err(e),
+        }
     }
 }
 

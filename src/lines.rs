@@ -3,8 +3,12 @@
 
 use std::io::{self, Read};
 
-/// A longer line is an error rather than a way to exhaust memory.
+/// The longest line read whole (16 MiB, with or without a line ending).
+/// A longer one is cut ([`Line::cut`]) rather than a way to exhaust memory:
+/// readers turn it into one `unknown` event and go on with the next line.
 pub const MAX_LINE: usize = 16 * 1024 * 1024;
+/// How much of a cut line is kept: its first KiB.
+pub const CUT_KEEP: usize = 1024;
 
 pub struct Line<'a> {
     /// 1-based.
@@ -15,6 +19,10 @@ pub struct Line<'a> {
     pub text: &'a str,
     /// `"\n"`, `"\r\n"` or `""` (a last line without a newline).
     pub ending: &'static str,
+    /// Set on a line longer than [`MAX_LINE`]: its full length in bytes
+    /// (without the ending). `text` then holds its first [`CUT_KEEP`]
+    /// bytes, to a character boundary.
+    pub cut: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -26,9 +34,6 @@ pub enum LineError {
     },
     InvalidUtf8 {
         offset: u64,
-        line: u64,
-    },
-    TooLong {
         line: u64,
     },
 }
@@ -44,6 +49,8 @@ pub struct LineReader<R> {
     number: u64,
     offset: u64,
     pending_error: Option<io::Error>,
+    /// The kept start of a cut line.
+    cut_text: Vec<u8>,
 }
 
 const READ_SIZE: usize = 256 * 1024;
@@ -59,6 +66,7 @@ impl<R: Read> LineReader<R> {
             number: 0,
             offset: 0,
             pending_error: None,
+            cut_text: Vec::new(),
         }
     }
 
@@ -69,9 +77,16 @@ impl<R: Read> LineReader<R> {
         let line_end = loop {
             let window = &self.buf[self.start + searched..self.end];
             if let Some(i) = memchr::memchr(b'\n', window) {
+                // One limit, however much one read brought in.
+                if searched + i > MAX_LINE {
+                    return self.cut_line();
+                }
                 break self.start + searched + i + 1;
             }
             searched = self.end - self.start;
+            if searched > MAX_LINE {
+                return self.cut_line();
+            }
             if self.eof || self.pending_error.is_some() {
                 if searched == 0 {
                     return match self.pending_error.take() {
@@ -84,11 +99,6 @@ impl<R: Read> LineReader<R> {
                     };
                 }
                 break self.end; // a last line without a newline
-            }
-            if searched > MAX_LINE {
-                return Err(LineError::TooLong {
-                    line: self.number + 1,
-                });
             }
             self.refill();
         };
@@ -107,6 +117,73 @@ impl<R: Read> LineReader<R> {
             offset,
             text,
             ending,
+            cut: None,
+        }))
+    }
+
+    /// A line longer than [`MAX_LINE`]: keeps its first KiB, skips the
+    /// rest up to its line ending, and hands out the kept part.
+    fn cut_line(&mut self) -> Result<Option<Line<'_>>, LineError> {
+        let keep = CUT_KEEP.min(self.end - self.start);
+        self.cut_text.clear();
+        self.cut_text
+            .extend_from_slice(&self.buf[self.start..self.start + keep]);
+        let mut length = 0u64;
+        let mut last = 0u8;
+        let mut newline = false;
+        loop {
+            let window = &self.buf[self.start..self.end];
+            let taken = match memchr::memchr(b'\n', window) {
+                Some(i) => {
+                    newline = true;
+                    i
+                }
+                None => window.len(),
+            };
+            if taken > 0 {
+                last = window[taken - 1];
+            }
+            length += taken as u64;
+            self.start += taken;
+            if newline {
+                self.start += 1;
+                break;
+            }
+            if self.eof || self.pending_error.is_some() {
+                break;
+            }
+            self.start = 0;
+            self.end = 0;
+            self.refill();
+        }
+        let ending = match (newline, last) {
+            (true, b'\r') => "\r\n",
+            (true, _) => "\n",
+            (false, _) => "",
+        };
+        let length = length - (ending.len() as u64).saturating_sub(1);
+        self.number += 1;
+        let offset = self.offset;
+        self.offset += length + ending.len() as u64;
+        let text = match std::str::from_utf8(&self.cut_text) {
+            Ok(t) => t,
+            // Cut inside a character: keep the whole ones before it.
+            Err(e) if e.error_len().is_none() => {
+                std::str::from_utf8(&self.cut_text[..e.valid_up_to()]).expect("valid prefix")
+            }
+            Err(e) => {
+                return Err(LineError::InvalidUtf8 {
+                    offset: offset + e.valid_up_to() as u64,
+                    line: self.number,
+                });
+            }
+        };
+        Ok(Some(Line {
+            number: self.number,
+            offset,
+            text,
+            ending,
+            cut: Some(length),
         }))
     }
 
@@ -174,6 +251,35 @@ mod tests {
         assert_eq!(got.len(), 3);
         assert_eq!(got[1].1.len(), long.len());
         assert_eq!(got[2], (3, "b".into(), ""));
+    }
+
+    #[test]
+    fn an_over_long_line_is_cut_and_reading_goes_on() {
+        for (ending, last) in [("\n", true), ("\r\n", true), ("", false)] {
+            let long = "é".repeat(MAX_LINE / 2 + 10);
+            let input = if last {
+                format!("a\n{long}{ending}b\n")
+            } else {
+                format!("a\n{long}")
+            };
+            let mut r = LineReader::new(input.as_bytes());
+            assert_eq!(r.next_line().unwrap().unwrap().text, "a");
+            let line = r.next_line().unwrap().unwrap();
+            assert_eq!(line.cut, Some(long.len() as u64));
+            assert_eq!(line.text, "é".repeat(CUT_KEEP / 2));
+            assert_eq!((line.number, line.offset, line.ending), (2, 2, ending));
+            if last {
+                let b = r.next_line().unwrap().unwrap();
+                assert_eq!((b.text, b.number, b.cut), ("b", 3, None));
+                assert_eq!(b.offset, 2 + long.len() as u64 + ending.len() as u64);
+            }
+            assert!(r.next_line().unwrap().is_none());
+        }
+        // Up to the limit a line is whole, with or without its ending.
+        let whole = "x".repeat(MAX_LINE);
+        let line_count = collect(format!("{whole}\n{whole}").as_bytes());
+        assert_eq!(line_count.len(), 2);
+        assert!(line_count.iter().all(|l| l.1.len() == MAX_LINE));
     }
 
     #[test]

@@ -81,6 +81,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    cmd::cleanup::install();
     let code = match cli.command {
         Command::Convert(args) => cmd::convert::run(args),
         Command::Detect(args) => cmd::detect::run(args),

@@ -114,6 +114,10 @@ pub fn plan(names: &[String], decoding: Decoding, from: Option<Format>) -> Plan 
 }
 
 fn sentinel_member(name: &str, decoding: Decoding, from: Option<Format>) -> Option<Member> {
+    // Reading the head of a pipe or FIFO here would lose it for the run.
+    if !crate::input::is_rereadable(name) {
+        return None;
+    }
     let input = Input::open(name, decoding).ok()?;
     let format = detect::format_of(&input, from).ok()?;
     (format == Format::Sentinel).then(|| Member {

@@ -129,7 +129,7 @@ fn truncated_gzip_keeps_what_was_decoded() {
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
-        err.contains("cut.log.gz: gzip data ends early at compressed byte"),
+        err.contains("cut.log.gz: gzip data ends early (truncated) at compressed byte"),
         "{err}"
     );
     let written = std::fs::read_to_string(d.path().join("out.jsonl")).unwrap();
@@ -342,7 +342,7 @@ fn long_anchorless_start_is_dated_by_a_second_pass() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = String::from_utf8(o.stdout).unwrap();
     let first = text.lines().nth(1).unwrap();
-    assert!(first.contains(",2017-02-18T10:00:00,timestamp,"), "{first}");
+    assert!(first.contains(",2017-02-18T10:00:00,10:00:00,timestamp,"), "{first}");
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_liclog"))
         .args(["convert", "--to", "csv", "-"])
@@ -362,12 +362,12 @@ fn long_anchorless_start_is_dated_by_a_second_pass() {
         stderr(&o)
     );
     let text = String::from_utf8(o.stdout).unwrap();
-    assert!(text.lines().nth(1).unwrap().contains(",10:00:00,none,"));
+    assert!(text.lines().nth(1).unwrap().contains(",,10:00:00,none,"));
     assert!(
         text.lines()
             .last()
             .unwrap()
-            .contains(",2017-02-18T11:00:00,record,")
+            .contains(",2017-02-18T11:00:00,11:00:00,record,")
     );
 }
 

@@ -136,9 +136,9 @@ proptest! {
         }
         let rows = parse_csv(&csv);
         prop_assert_eq!(rows.len(), 3);
-        prop_assert_eq!(rows[2][11].as_str(), user.as_str());
-        prop_assert_eq!(rows[2][12].as_str(), host.as_str());
-        prop_assert_eq!(rows[2][13].as_str(), count.to_string());
+        prop_assert_eq!(rows[2][12].as_str(), user.as_str());
+        prop_assert_eq!(rows[2][13].as_str(), host.as_str());
+        prop_assert_eq!(rows[2][14].as_str(), count.to_string());
     }
 }
 
@@ -324,7 +324,7 @@ proptest! {
             prop_assert_eq!(&e["handle"], "3fd76b52b2d23b445e5a1e253068b3f1");
         }
         let rows = parse_csv(&csv);
-        prop_assert_eq!(rows.last().unwrap()[11].as_str(), r.user.as_str());
+        prop_assert_eq!(rows.last().unwrap()[12].as_str(), r.user.as_str());
     }
 }
 

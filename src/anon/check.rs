@@ -35,6 +35,13 @@ pub fn scan(path: &Path, decoding: Decoding, names: &NameSet) -> Result<Vec<Leak
     let mut input = Input::open(&name, decoding)?;
     let mut lines = LineReader::new(std::mem::replace(&mut input.reader, Box::new(io::empty())));
     while let Some(line) = lines.next_line().map_err(|e| input.line_error(e))? {
+        if line.cut.is_some() {
+            return Err(crate::Error::Usage(format!(
+                "{name}:{}: a line longer than {} MiB cannot be checked",
+                line.number,
+                crate::lines::MAX_LINE >> 20
+            )));
+        }
         names::find(line.text, &[names], |h| {
             leaks.push(Leak {
                 line: line.number,
@@ -53,8 +60,11 @@ pub fn learn(name: &str, options: &Options, selection: &Selection) -> Result<Nam
         names: NameSet::default(),
         selection,
     };
-    rewrite::read_into(input, format, &options.read, &mut sink)?;
-    Ok(sink.names)
+    // Names after a read failure are unknown: no check can rest on that.
+    match rewrite::read_into(input, format, &options.read, &mut sink)? {
+        Some(failure) => Err(failure),
+        None => Ok(sink.names),
+    }
 }
 
 struct Learn<'s> {

@@ -44,24 +44,31 @@ pub fn open(name: &str, options: &Options) -> Result<(Input, Format)> {
     Ok((input, format))
 }
 
-/// Runs `format`'s reader over `input` into `sink`. Any failure fails the
-/// input: anonymized output is all or nothing.
+/// Runs `format`'s reader over `input` into `sink`. An input that cannot
+/// be read to its end (a truncated gzip, a bad byte) still passes on every
+/// line before the problem, and its error comes back as `Ok(Some(..))`,
+/// as in conversion.
 pub fn read_into(
     mut input: Input,
     format: Format,
     read: &ReadOptions,
     sink: &mut dyn Sink,
-) -> Result<()> {
+) -> Result<Option<Error>> {
     let mut reader = read::reader_for(format, &input.name, read, None)?;
     let mut lines = LineReader::new(std::mem::replace(&mut input.reader, Box::new(io::empty())));
+    let mut failure = None;
     loop {
         match lines.next_line() {
             Ok(Some(line)) => reader.line(&line, sink)?,
             Ok(None) => break,
-            Err(e) => return Err(input.line_error(e)),
+            Err(e) => {
+                failure = Some(input.line_error(e));
+                break;
+            }
         }
     }
-    reader.finish(sink)
+    reader.finish(sink)?;
+    Ok(failure)
 }
 
 /// Counts an RLM reportlog's sections and sessions (the `BADAUTH` lines
@@ -83,12 +90,14 @@ fn integrity(name: &str, options: &Options) -> Result<Integrity> {
 
 /// Writes `name` to `out` with its identifiers replaced. The writing (and
 /// compressing) runs on a thread of its own, beside the reading threads.
+/// Returns the input's read failure, if any: what came before it is
+/// written, and the output is complete for that part.
 pub fn rewrite(
     name: &str,
     options: &Options,
     shared: &Arc<Shared>,
     out: Box<dyn Write + Send>,
-) -> Result<()> {
+) -> Result<Option<Error>> {
     let (input, format) = open(name, options)?;
     let integrity = if format == Format::RlmReport {
         integrity(name, options)?
@@ -117,8 +126,9 @@ pub fn rewrite(
         out.buf.extend_from_slice(&bom(encoding));
     }
     let mut sink = RewriteSink { encoder, out };
-    read_into(input, format, &options.read, &mut sink)?;
-    sink.out.finish().map_err(Error::Write)
+    let failure = read_into(input, format, &options.read, &mut sink)?;
+    sink.out.finish().map_err(Error::Write)?;
+    Ok(failure)
 }
 
 /// Turns events back into their lines, anonymized, in the input's encoding.

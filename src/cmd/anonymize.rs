@@ -15,7 +15,7 @@ use liclog::input::Decoding;
 use liclog::read::ReadOptions;
 use liclog::{Error, Format};
 
-use super::output::Output;
+use super::output::{Output, Temp, named};
 use super::report;
 use crate::exit;
 
@@ -55,9 +55,10 @@ pub fn parse_class(s: &str) -> Result<Class, String> {
 }
 
 pub fn run(args: Args) -> u8 {
+    let target = args.output.clone();
     match anonymize(args) {
         Ok(code) => code,
-        Err(e) => report(&e),
+        Err(e) => report(&super::output::named(e, &target)),
     }
 }
 
@@ -73,9 +74,10 @@ fn anonymize(args: Args) -> Result<u8, Error> {
     let verify = !args.no_verify;
     let shared = Shared::new(&key, selection, verify);
     drop(key);
-    if args.inputs.iter().any(|i| i == "-") {
-        // The second pass, when needed, reads it again.
-        liclog::input::spool_stdin()?;
+    for name in args.inputs.iter().filter(|_| verify) {
+        // The second pass, when needed, reads every input again. Without
+        // the check there is none, and stdin streams (`| head` stops it).
+        liclog::input::spool(name)?;
     }
     let options = Options {
         from: args.from,
@@ -117,7 +119,7 @@ fn anonymize(args: Args) -> Result<u8, Error> {
         shared: &shared,
         verify,
     };
-    let mut outputs = run.write_all()?;
+    let (mut outputs, mut failures) = run.write_all()?;
     if verify {
         let leaks = run.scan(&outputs, &shared.suspects())?;
         if !leaks.is_empty() {
@@ -125,20 +127,22 @@ fn anonymize(args: Args) -> Result<u8, Error> {
             // again, knowing every name from the first line on.
             drop(outputs);
             shared.restart_with_all_names();
-            outputs = run.write_all()?;
+            (outputs, failures) = run.write_all()?;
             let leaks = run.scan(&outputs, &shared.all_names())?;
             if !leaks.is_empty() {
                 return Err(report_leaks(&leaks));
             }
         }
     }
-    for output in outputs {
-        output.commit().map_err(Error::Write)?;
+    for (output, target) in outputs.into_iter().zip(&targets) {
+        output.commit().map_err(|e| named(Error::Write(e), target))?;
     }
     if let Some(path) = &args.mapping {
         write_mapping(path, &shared)?;
     }
-    Ok(exit::OK)
+    // Inputs that could not be read to their end: what came before the
+    // problem was anonymized, checked and written, as `convert` does.
+    Ok(failures.iter().map(report).max().unwrap_or(exit::OK))
 }
 
 /// One pass over every input, and the leak check of what it wrote.
@@ -152,9 +156,11 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// Writes every input; nothing is committed yet.
-    fn write_all(&self) -> Result<Vec<Output>, Error> {
+    /// Writes every input; nothing is committed yet. Also returns the
+    /// inputs' read failures (each after the part before it was written).
+    fn write_all(&self) -> Result<(Vec<Output>, Vec<Error>), Error> {
         let mut outputs = Vec::new();
+        let mut failures = Vec::new();
         for (i, name) in self.inputs.iter().enumerate() {
             if i < self.targets.len() && (self.into_dir || i == 0) {
                 let target = &self.targets[i];
@@ -163,13 +169,17 @@ impl Run<'_> {
                 } else {
                     Output::create(target)
                 };
-                outputs.push(output.map_err(Error::Write)?);
+                outputs.push(output.map_err(|e| named(Error::Write(e), target))?);
             }
+            let target = &self.targets[outputs.len() - 1];
             let output = outputs.last().expect("an output");
-            let w = output.writer().map_err(Error::Write)?;
-            rewrite::rewrite(name, self.options, self.shared, w)?;
+            let w = output.writer().map_err(Error::Write);
+            let failure = w
+                .and_then(|w| rewrite::rewrite(name, self.options, self.shared, w))
+                .map_err(|e| named(e, target))?;
+            failures.extend(failure);
         }
-        Ok(outputs)
+        Ok((outputs, failures))
     }
 
     /// Where in the outputs any of `names` appears: (target, leak).
@@ -227,10 +237,13 @@ pub fn write_mapping(path: &Path, shared: &Shared) -> Result<(), Error> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let mut temp = tempfile::Builder::new()
-        .prefix(".liclog-mapping-")
-        .tempfile_in(dir)
-        .map_err(Error::Write)?;
+    let fail = |e| named(Error::Write(e), &path.to_string_lossy());
+    let mut temp = Temp::new(
+        tempfile::Builder::new()
+            .prefix(".liclog-mapping-")
+            .tempfile_in(dir)
+            .map_err(fail)?,
+    );
     let mut text = String::from("class,original,pseudonym\n");
     for (class, original, pseudonym) in shared.mapping() {
         text.push_str(&format!(
@@ -240,9 +253,9 @@ pub fn write_mapping(path: &Path, shared: &Shared) -> Result<(), Error> {
             pseudonym
         ));
     }
-    temp.write_all(text.as_bytes()).map_err(Error::Write)?;
+    temp.as_file_mut().write_all(text.as_bytes()).map_err(fail)?;
     // NamedTempFile is created 0600 and keeps that mode when persisted.
-    temp.persist(path).map_err(|e| Error::Write(e.error))?;
+    temp.persist(path).map_err(fail)?;
     Ok(())
 }
 

@@ -94,9 +94,10 @@ fn parse_zone(s: &str) -> Result<Zone, String> {
 }
 
 pub fn run(args: Args) -> u8 {
+    let target = args.output.clone();
     match convert(args) {
         Ok(code) => code,
-        Err(e) => report(&e),
+        Err(e) => report(&super::output::named(e, &target)),
     }
 }
 
@@ -131,9 +132,9 @@ fn convert(args: Args) -> Result<u8, Error> {
             keep: args.keep.clone(),
             also: args.also.clone(),
         };
-        if args.inputs.iter().any(|i| i == "-") {
-            // The second pass, when needed, reads it again.
-            liclog::input::spool_stdin()?;
+        for name in args.inputs.iter().filter(|_| !args.no_verify) {
+            // The second pass, when needed, reads every input again.
+            liclog::input::spool(name)?;
         }
         Some(Shared::new(&key, selection, !args.no_verify))
     } else {

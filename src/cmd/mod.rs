@@ -1,6 +1,7 @@
 //! One module per subcommand, plus what they share.
 
 pub mod anonymize;
+pub mod cleanup;
 pub mod convert;
 pub mod detect;
 pub mod output;
@@ -12,7 +13,7 @@ use crate::exit;
 
 /// Prints an error the way every subcommand does and picks its exit code.
 pub fn report(err: &Error) -> u8 {
-    if let Error::Write(e) = err
+    if let Error::Write(e) | Error::WriteTo { source: e, .. } = err
         && e.kind() == std::io::ErrorKind::BrokenPipe
     {
         // The reader of our output went away (`| head`): not an error.
@@ -26,11 +27,11 @@ pub fn code_of(err: &Error) -> u8 {
     match err {
         Error::Strict { .. } => exit::STRICT,
         Error::Usage(_) | Error::UnknownEncoding(_) | Error::UnknownFormat(..) => exit::USAGE,
-        Error::Write(_) => exit::OUTPUT,
+        Error::Write(_) | Error::WriteTo { .. } => exit::OUTPUT,
         Error::Key { .. } => exit::USAGE,
         Error::Leak(_) => exit::LEAK,
         Error::Unrecognised { .. } | Error::NotSupported { .. } => exit::FORMAT,
-        // Input failures (Open, Read, TruncatedGzip, InvalidEncoding, LineTooLong).
+        // Input failures (Open, Read, Gzip, Shrunk, IsDirectory, InvalidEncoding).
         _ => exit::INPUT,
     }
 }

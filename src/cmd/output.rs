@@ -5,7 +5,10 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use liclog::Error;
 use tempfile::NamedTempFile;
+
+use super::cleanup;
 
 pub enum Output {
     Stdout,
@@ -13,13 +16,13 @@ pub enum Output {
     /// renaming over it would replace the device, so it is written in place.
     Device(File),
     File {
-        temp: NamedTempFile,
+        temp: Temp,
         target: PathBuf,
     },
     /// Stdout (`to` is `None`) or a device, written to a temporary file
     /// first, because the output is read back before it is passed on.
     Spooled {
-        temp: NamedTempFile,
+        temp: Temp,
         to: Option<File>,
     },
 }
@@ -44,17 +47,22 @@ impl Output {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let temp = tempfile::Builder::new()
-            .prefix(".liclog-")
-            .suffix(".tmp")
-            .tempfile_in(&dir)?;
+        let temp = Temp::new(
+            tempfile::Builder::new()
+                .prefix(".liclog-")
+                .suffix(".tmp")
+                .tempfile_in(&dir)?,
+        );
         Ok(Output::File { temp, target })
     }
 
     /// Like [`Output::create`], but an output that cannot be read back
     /// (stdout, a device) goes to a temporary file until committed.
     pub fn create_readable(path: &str) -> io::Result<Output> {
-        let spool = || tempfile::Builder::new().prefix(".liclog-out-").tempfile();
+        let spool = || {
+            let temp = tempfile::Builder::new().prefix(".liclog-out-").tempfile()?;
+            io::Result::Ok(Temp::new(temp))
+        };
         Ok(match Output::create(path)? {
             Output::Stdout => Output::Spooled {
                 temp: spool()?,
@@ -93,7 +101,7 @@ impl Output {
         match self {
             Output::File { temp, target } => {
                 set_mode_like(&target, temp.as_file())?;
-                temp.persist(&target).map_err(|e| e.error)?;
+                temp.persist(&target)?;
             }
             Output::Spooled { temp, to } => {
                 let mut from = temp.reopen()?;
@@ -126,4 +134,85 @@ fn set_mode_like(target: &Path, file: &File) -> io::Result<()> {
     #[cfg(not(unix))]
     let _ = (target, file);
     Ok(())
+}
+
+/// A temporary file that is removed when dropped, and also when the run is
+/// interrupted by a signal ([`cleanup`]).
+pub struct Temp {
+    file: Option<NamedTempFile>,
+}
+
+impl Temp {
+    pub fn new(file: NamedTempFile) -> Temp {
+        cleanup::register(file.path());
+        Temp { file: Some(file) }
+    }
+
+    fn inner(&self) -> &NamedTempFile {
+        self.file.as_ref().expect("a live temporary file")
+    }
+
+    pub fn path(&self) -> &Path {
+        self.inner().path()
+    }
+
+    pub fn as_file(&self) -> &File {
+        self.inner().as_file()
+    }
+
+    pub fn as_file_mut(&mut self) -> &mut File {
+        self.file
+            .as_mut()
+            .expect("a live temporary file")
+            .as_file_mut()
+    }
+
+    pub fn reopen(&self) -> io::Result<File> {
+        self.inner().reopen()
+    }
+
+    /// Renames the file to `target`.
+    pub fn persist(mut self, target: &Path) -> io::Result<()> {
+        let file = self.file.take().expect("a live temporary file");
+        let path = file.path().to_path_buf();
+        let result = file.persist(target).map(drop).map_err(|e| e.error);
+        cleanup::forget(&path);
+        result
+    }
+}
+
+impl Drop for Temp {
+    fn drop(&mut self) {
+        if let Some(file) = self.file.take() {
+            let path = file.path().to_path_buf();
+            drop(file);
+            cleanup::forget(&path);
+        }
+    }
+}
+
+/// Names the user's target in a write error, never the temporary file
+/// behind it. Stdout keeps the plain error (a broken pipe is found there).
+pub fn named(err: Error, target: &str) -> Error {
+    match err {
+        Error::Write(e) if target != "-" => Error::WriteTo {
+            target: target.to_string(),
+            source: without_temp_path(e),
+        },
+        other => other,
+    }
+}
+
+/// `tempfile` wraps errors with "at path .liclog-XXXX.tmp": keep the
+/// operating system's error alone.
+fn without_temp_path(e: io::Error) -> io::Error {
+    let os = e
+        .get_ref()
+        .and_then(|inner| inner.source())
+        .and_then(|s| s.downcast_ref::<io::Error>())
+        .and_then(io::Error::raw_os_error);
+    match os {
+        Some(code) => io::Error::from_raw_os_error(code),
+        None => e,
+    }
 }

@@ -11,7 +11,7 @@ use std::io::Read;
 
 use crate::dating::Zone;
 use crate::error::Result;
-use crate::event::Event;
+use crate::event::{Event, Kind, Value};
 use crate::format::Format;
 use crate::lines::{Line, LineReader};
 use crate::write::Encoder;
@@ -62,6 +62,34 @@ pub trait Reader {
     /// Called once at the end of the input (also after a read error), so
     /// that buffered lines are never lost.
     fn finish(&mut self, sink: &mut dyn Sink) -> Result<()>;
+}
+
+/// A line longer than [`crate::lines::MAX_LINE`]: one `unknown` event with
+/// the kept start of the line as its text, and a `path:line` warning.
+/// Readers call this for a [`Line::cut`] line, after passing on what they
+/// hold, so that events stay in input order.
+pub fn cut_line(
+    source: &str,
+    format: Format,
+    server: Option<&str>,
+    line: &Line<'_>,
+    sink: &mut dyn Sink,
+) -> Result<()> {
+    let length = line.cut.unwrap_or(line.text.len() as u64);
+    let mut ev = Event::new(source, line.number, format, Kind::Unknown, line.text);
+    ev.ending = line.ending;
+    ev.server = server;
+    ev.extra_str("text", line.text);
+    ev.extra.push(("length", Value::Int(length as i64)));
+    sink.warn(line.number, &cut_warning(length));
+    sink.event(&ev)
+}
+
+pub fn cut_warning(length: u64) -> String {
+    format!(
+        "line of {length} bytes is longer than the {} MiB limit; its first KiB is kept as unknown",
+        crate::lines::MAX_LINE >> 20
+    )
 }
 
 pub fn reader_for(

@@ -7,7 +7,7 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 
 use crate::dating::ROLLBACK_TOLERANCE;
-use crate::event::{Time, TimeSource};
+use crate::event::{Time, TimeSource, clock_seconds, plain_seconds};
 
 /// One field of a record: a word, or a `"quoted"` string (which may hold
 /// spaces, and may be empty).
@@ -92,14 +92,14 @@ pub fn clock(s: &str) -> Option<(u32, Option<(u32, u8)>)> {
     let h = number(parts.next()?, 1..=2, 24)?;
     let m = number(parts.next()?, 2..=2, 60)?;
     let sec = match parts.next() {
-        Some(p) => number(p, 2..=2, 60)?,
+        Some(p) => number(p, 2..=2, 61)?,
         None if fraction.is_none() => 0,
         None => return None,
     };
     if parts.next().is_some() {
         return None;
     }
-    Some((h * 3600 + m * 60 + sec, fraction))
+    Some((clock_seconds(h, m, sec), fraction))
 }
 
 /// Dates records that write `mm/dd` (or only `hh:mm`) without a year. The
@@ -129,11 +129,13 @@ impl YearDating {
 
     /// A record that carries its full date.
     pub fn anchor(&mut self, date: Date, seconds: u32, source: TimeSource) {
+        let seconds = plain_seconds(seconds);
         self.anchor = Some((date, source));
         self.last = Some((date, seconds, source));
     }
 
     pub fn month_day(&mut self, m: i8, d: i8, seconds: u32) -> Option<(Date, TimeSource)> {
+        let seconds = plain_seconds(seconds);
         let date = match (self.last, self.year) {
             (Some((base, ..)), _) => [-1i16, 0, 1]
                 .into_iter()
@@ -155,6 +157,7 @@ impl YearDating {
     /// date of the last dated record, or the day after when the clock went
     /// back past midnight.
     pub fn time_only(&mut self, seconds: u32) -> Option<(Date, TimeSource)> {
+        let seconds = plain_seconds(seconds);
         let (mut date, last_seconds, mut source) = self.last?;
         if last_seconds > seconds + ROLLBACK_TOLERANCE {
             date = date.checked_add(1.day()).ok()?;

@@ -8,7 +8,7 @@
 //! line to attach it.
 
 use super::rlm::{self, YearDating};
-use super::{ReadOptions, Reader, Sink};
+use super::{self as read, ReadOptions, Reader, Sink};
 use crate::dating::Zone;
 use crate::error::Result;
 use crate::event::{Event, Kind, TimeSource, Value};
@@ -150,6 +150,10 @@ enum Role<'r> {
 
 impl Reader for RlmDebugReader {
     fn line(&mut self, line: &Line<'_>, sink: &mut dyn Sink) -> Result<()> {
+        if line.cut.is_some() {
+            self.finish(sink)?; // a held denial goes first, without a reason
+            return read::cut_line(&self.source, Format::RlmDebug, None, line, sink);
+        }
         let p = prefix(line.text);
         self.ending = line.ending;
         if let Some((number, held, held_ending)) = self.denial.take() {

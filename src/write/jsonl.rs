@@ -35,11 +35,18 @@ impl Encoder for JsonlEncoder {
         field(b, "format", Some(e.format.name()));
         field(b, "kind", Some(e.kind.name()));
         field(b, "xslm", e.xslm());
-        b.extend_from_slice(b",\"time\":");
+        b.extend_from_slice(b",\"time\":\"");
+        if !e.time.is_some_and(|t| t.write_datetime(b)) {
+            b.pop();
+            b.extend_from_slice(b"null");
+        } else {
+            b.push(b'"');
+        }
+        b.extend_from_slice(b",\"time_of_day\":");
         match &e.time {
             Some(t) => {
                 b.push(b'"');
-                t.write_iso(b);
+                t.write_time_of_day(b);
                 b.push(b'"');
             }
             None => b.extend_from_slice(b"null"),

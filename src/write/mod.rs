@@ -20,13 +20,14 @@ pub type CsvWriter = EncodingWriter<CsvEncoder>;
 pub type JsonlWriter = EncodingWriter<JsonlEncoder>;
 
 /// The canonical columns, in CSV order (`raw` only with `--raw`).
-pub const COLUMNS: [&str; 19] = [
+pub const COLUMNS: [&str; 20] = [
     "source",
     "line",
     "format",
     "kind",
     "xslm",
     "time",
+    "time_of_day",
     "time_source",
     "server",
     "daemon",

@@ -6,7 +6,7 @@ use jiff::civil::Date;
 
 use super::{message, usage};
 use crate::dating::{Clock, parse_mdy};
-use crate::event::TimeSource;
+use crate::event::{TimeSource, clock_seconds};
 use crate::lines::LineReader;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,10 +29,7 @@ impl Frame {
 
     /// What the line says, unless it is a usage line.
     pub fn message<'a>(&self, text: &'a str) -> Option<message::Message<'a>> {
-        let body = self.body(text);
-        usage::keyword(body)
-            .is_none()
-            .then(|| message::classify(body))
+        message_of(self.body(text))
     }
 
     /// The date this line pins, if it is a date anchor.
@@ -42,6 +39,14 @@ impl Frame {
             None => message.and_then(message::Message::anchor),
         }
     }
+}
+
+/// What a line's body (after the prefix, continuations joined) says,
+/// unless it is a usage line.
+pub fn message_of(body: &str) -> Option<message::Message<'_>> {
+    usage::keyword(body)
+        .is_none()
+        .then(|| message::classify(body))
 }
 
 pub fn parse(text: &str) -> Option<Frame> {
@@ -93,7 +98,7 @@ fn time_of_day(b: &[u8]) -> Option<(u32, usize)> {
     }
     let minute = digit(i + 1)? * 10 + digit(i + 2)?;
     let second = digit(i + 4)? * 10 + digit(i + 5)?;
-    (hour < 24 && minute < 60 && second < 60).then_some((hour * 3600 + minute * 60 + second, i + 6))
+    (hour < 24 && minute < 60 && second <= 60).then_some((clock_seconds(hour, minute, second), i + 6))
 }
 
 /// `M/D/YYYY ` or `YYYY-MM-DD ` / `YYYY/MM/DD ` before the time.

@@ -56,6 +56,8 @@ struct Entry {
     continuations: Vec<(u64, Range<usize>)>,
     /// For an entry that is itself a continuation beyond the join limit.
     continuation_of: Option<u64>,
+    /// A line over the length limit: its full length ([`Line::cut`]).
+    cut: Option<u64>,
     /// Time of day: this line's, or its head line's for a continuation.
     seconds: Option<u32>,
     day: i32,
@@ -210,7 +212,9 @@ impl FlexnetReader {
                     // Rendering classifies the joined text: so must this.
                     let body = f.body(text);
                     render::join_into(&mut self.joined, body, &e.continuations, arena);
-                    f.message(&self.joined).and_then(|m| banner_host(Some(m)))
+                    // The joined text is a body: the frame's offsets,
+                    // which are into the line, do not apply to it.
+                    banner_host(frame::message_of(&self.joined))
                 };
             }
             None => e.day = clock.day(),
@@ -331,6 +335,15 @@ fn banner_host(message: Option<Message<'_>>) -> Option<String> {
 
 impl Reader for FlexnetReader {
     fn line(&mut self, line: &Line<'_>, sink: &mut dyn Sink) -> Result<()> {
+        if line.cut.is_some() {
+            // Its own entry, so that it keeps its place among the others.
+            self.flush(sink)?;
+            self.start(line, None, None);
+            if let Some(e) = self.pending.as_mut() {
+                e.cut = line.cut;
+            }
+            return Ok(());
+        }
         if let Some(f) = frame::parse(line.text) {
             self.flush(sink)?;
             self.start(line, Some(f), None);

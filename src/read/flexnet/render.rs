@@ -56,10 +56,16 @@ impl<'s> Render<'s> {
                 }
                 None => {
                     ev.extra_str("text", line);
-                    sink.warn(
-                        e.number,
-                        "unrecognised line (no `H:MM:SS (daemon)` prefix), kept as unknown",
-                    );
+                    match e.cut {
+                        Some(length) => {
+                            ev.extra.push(("length", Value::Int(length as i64)));
+                            sink.warn(e.number, &crate::read::cut_warning(length));
+                        }
+                        None => sink.warn(
+                            e.number,
+                            "unrecognised line (no `H:MM:SS (daemon)` prefix), kept as unknown",
+                        ),
+                    }
                 }
             }
             ev.server = self.server.as_deref();

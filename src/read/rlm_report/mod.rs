@@ -13,7 +13,7 @@ use jiff::civil::Date;
 
 use self::records::{Layout, Shape};
 use super::rlm::{self, Field, YearDating};
-use super::{ReadOptions, Reader, Sink};
+use super::{self as read, ReadOptions, Reader, Sink};
 use crate::dating::{Zone, parse_mdy};
 use crate::error::Result;
 use crate::event::{Event, Kind, Time, TimeSource, Value};
@@ -55,6 +55,10 @@ impl RlmReportReader {
 
 impl Reader for RlmReportReader {
     fn line(&mut self, line: &Line<'_>, sink: &mut dyn Sink) -> Result<()> {
+        if line.cut.is_some() {
+            let server = self.server.as_deref();
+            return read::cut_line(&self.source, Format::RlmReport, server, line, sink);
+        }
         let text = line.text;
         let (source, server, isv) = (&self.source, self.server.as_deref(), self.isv.as_deref());
         let new_event = |kind| {

@@ -5,6 +5,7 @@ use jiff::civil::Date;
 
 use super::record::Generation;
 use crate::dating::month_number;
+use crate::event::{clock_seconds, plain_seconds};
 
 /// A startup or shutdown line, split into its fields.
 #[derive(Debug, PartialEq, Eq)]
@@ -108,7 +109,7 @@ pub fn ctime(f: &[&str]) -> Option<(Date, u32)> {
     let date = Date::new(year.parse().ok()?, month_number(month)?, day.parse().ok()?).ok()?;
     let mut parts = clock.split(':');
     let mut next = |max: u32| parts.next()?.parse::<u32>().ok().filter(|v| *v <= max);
-    let seconds = next(23)? * 3600 + next(59)? * 60 + next(60)?;
+    let seconds = clock_seconds(next(23)?, next(59)?, next(60)?);
     Some((date, seconds))
 }
 
@@ -116,7 +117,8 @@ pub fn ctime(f: &[&str]) -> Option<(Date, u32)> {
 /// with it: whole quarter hours within a minute of the difference, since
 /// the two may be taken a moment apart. `None` if nothing fits.
 pub fn implied_offset(date: Date, seconds: u32, epoch: i64) -> Option<i32> {
-    let local = days_from_civil(date) * 86_400 + i64::from(seconds);
+    // A leap second counts as :59, which keeps the offset a whole quarter.
+    let local = days_from_civil(date) * 86_400 + i64::from(plain_seconds(seconds));
     let diff = local - epoch;
     let quarter = (diff as f64 / 900.0).round() as i64 * 900;
     ((diff - quarter).abs() <= 60 && quarter.abs() <= 14 * 3600).then_some(quarter as i32)

@@ -15,7 +15,7 @@ pub use self::record::{Generation, TRANSACTIONS};
 
 use self::banner::{Banner, comment_body, ctime, implied_offset};
 use self::record::{COMMENT, QUEUE_AND_CAPACITY, check, effective_lfe};
-use super::{ReadOptions, Reader, Sink};
+use super::{self as read, ReadOptions, Reader, Sink};
 use crate::dating::Zone;
 use crate::error::Result;
 use crate::event::{Event, Kind, Time, TimeSource, Value};
@@ -207,6 +207,10 @@ impl SentinelReader {
 
 impl Reader for SentinelReader {
     fn line(&mut self, line: &Line<'_>, sink: &mut dyn Sink) -> Result<()> {
+        if line.cut.is_some() {
+            let server = self.server.as_deref();
+            return read::cut_line(&self.source, Format::Sentinel, server, line, sink);
+        }
         let text = line.text;
         self.ending = line.ending;
         if let Some(body) = comment_body(text) {
