@@ -37,9 +37,7 @@ pub enum Error {
         read: u64,
         offset: u64,
     },
-    #[error(
-        "{path}: is a directory; name the files in it (for example {path}/*)"
-    )]
+    #[error("{path}: is a directory; name the files in it (for example {path}/*)")]
     IsDirectory { path: PathBuf },
     #[error(
         "{path}: invalid {encoding} byte sequence at byte offset {offset} (line {line}); \

@@ -5,9 +5,9 @@
 use std::fs::File;
 use std::io::{self, BufRead, Cursor, Read};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 
 use encoding_rs::{DecoderResult, Encoding};
 
@@ -118,10 +118,13 @@ pub fn can_read_again(name: &str) -> bool {
 
 fn spooled(name: &str) -> Option<SpoolReader> {
     let spools = SPOOLS.lock().unwrap_or_else(|e| e.into_inner());
-    spools.iter().find(|(n, _)| n == name).map(|(_, f)| SpoolReader {
-        file: f.clone(),
-        pos: 0,
-    })
+    spools
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, f)| SpoolReader {
+            file: f.clone(),
+            pos: 0,
+        })
 }
 
 /// Reads a spooled copy from its start. Positioned reads, because every
@@ -764,6 +767,28 @@ mod tests {
             transcode(&bytes, encoding_rs::SHIFT_JIS).unwrap(),
             "12:00:00 (d) OUT: \"f\" 山田@host\n"
         );
+    }
+
+    #[test]
+    fn a_file_that_shrinks_while_read_is_an_error_after_what_was_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        std::fs::write(&path, "x\n".repeat(100_000)).unwrap();
+        let name = path.to_string_lossy().into_owned();
+        let mut input = Input::open(&name, Decoding::default()).unwrap();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(150_000)
+            .unwrap();
+        let mut text = Vec::new();
+        let err = input.reader.read_to_end(&mut text).unwrap_err();
+        assert_eq!(text.len(), 150_000, "everything still there is read");
+        match map_io_error(&path, 150_000, err) {
+            Error::Shrunk { size, read, .. } => assert_eq!((size, read), (200_000, 150_000)),
+            other => panic!("{other}"),
+        }
     }
 
     #[test]

@@ -1,41 +1,19 @@
 //! The command line as a user meets it: exit codes, messages, atomic
 //! output, stdin, broken pipes.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+
+use common::{dir_with, gzip, liclog, stderr};
 
 const LOG: &str = "\
 10:00:00 (lmgrd) FlexNet Licensing (v11.16.2.0 build 242433 x64_lsb) started on lic01 (linux) (1/3/2024)
 10:00:01 (MLM) OUT: \"MATLAB\" alice@ws-001  
 10:00:02 (MLM) IN: \"MATLAB\" alice@ws-001  
 ";
-
-fn liclog(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_liclog"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn dir_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, data) in files {
-        std::fs::write(dir.path().join(name), data).unwrap();
-    }
-    dir
-}
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(data).unwrap();
-    enc.finish().unwrap()
-}
 
 #[test]
 fn help_lists_exit_codes_and_ends_with_examples() {
@@ -342,7 +320,10 @@ fn long_anchorless_start_is_dated_by_a_second_pass() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = String::from_utf8(o.stdout).unwrap();
     let first = text.lines().nth(1).unwrap();
-    assert!(first.contains(",2017-02-18T10:00:00,10:00:00,timestamp,"), "{first}");
+    assert!(
+        first.contains(",2017-02-18T10:00:00,10:00:00,timestamp,"),
+        "{first}"
+    );
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_liclog"))
         .args(["convert", "--to", "csv", "-"])

@@ -8,6 +8,6 @@ use libfuzzer_sys::fuzz_target;
 use liclog::read::flexnet::FlexnetReader;
 
 fuzz_target!(|data: &[u8]| {
-    let mut reader = FlexnetReader::new("fuzz", &common::options(), None);
+    let mut reader = FlexnetReader::new("fuzz", &common::options(data), None);
     common::one_event_per_line(&mut reader, data);
 });

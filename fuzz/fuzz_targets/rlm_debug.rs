@@ -8,6 +8,6 @@ use libfuzzer_sys::fuzz_target;
 use liclog::read::rlm_debug::RlmDebugReader;
 
 fuzz_target!(|data: &[u8]| {
-    let mut reader = RlmDebugReader::new("fuzz", &common::options());
+    let mut reader = RlmDebugReader::new("fuzz", &common::options(data));
     common::one_event_per_line(&mut reader, data);
 });

@@ -8,6 +8,6 @@ use libfuzzer_sys::fuzz_target;
 use liclog::read::rlm_report::RlmReportReader;
 
 fuzz_target!(|data: &[u8]| {
-    let mut reader = RlmReportReader::new("fuzz", &common::options());
+    let mut reader = RlmReportReader::new("fuzz", &common::options(data));
     common::one_event_per_line(&mut reader, data);
 });

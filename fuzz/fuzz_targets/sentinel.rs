@@ -8,6 +8,6 @@ use libfuzzer_sys::fuzz_target;
 use liclog::read::sentinel::SentinelReader;
 
 fuzz_target!(|data: &[u8]| {
-    let mut reader = SentinelReader::new("fuzz", &common::options());
+    let mut reader = SentinelReader::new("fuzz", &common::options(data));
     common::one_event_per_line(&mut reader, data);
 });

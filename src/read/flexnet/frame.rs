@@ -98,7 +98,8 @@ fn time_of_day(b: &[u8]) -> Option<(u32, usize)> {
     }
     let minute = digit(i + 1)? * 10 + digit(i + 2)?;
     let second = digit(i + 4)? * 10 + digit(i + 5)?;
-    (hour < 24 && minute < 60 && second <= 60).then_some((clock_seconds(hour, minute, second), i + 6))
+    (hour < 24 && minute < 60 && second <= 60)
+        .then_some((clock_seconds(hour, minute, second), i + 6))
 }
 
 /// `M/D/YYYY ` or `YYYY-MM-DD ` / `YYYY/MM/DD ` before the time.
