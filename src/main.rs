@@ -13,8 +13,9 @@ pub mod exit {
     pub const STRICT: u8 = 1;
     /// Bad command line (clap's own code).
     pub const USAGE: u8 = 2;
-    /// An input could not be read to its end (missing, truncated gzip,
-    /// invalid bytes); everything read was still converted and written.
+    /// An input could not be read to its end (missing, a directory,
+    /// truncated or corrupt gzip, invalid bytes, shrank while read);
+    /// everything read was still converted and written.
     pub const INPUT: u8 = 3;
     /// The output could not be written; no partial output file is left.
     pub const OUTPUT: u8 = 4;
@@ -29,12 +30,14 @@ Exit codes:
   0  success
   1  --strict: a line matched no known shape
   2  bad command line
-  3  an input could not be read to its end (missing file, truncated gzip,
-     invalid bytes); everything read before the problem was still written
+  3  an input could not be read to its end (missing file, directory,
+     truncated or corrupt gzip, invalid bytes, a file that shrank while
+     read); everything read before the problem was still written
   4  the output could not be written; no partial output file is left behind
   5  an input's format is not recognised, or not supported yet
   6  anonymize, convert --anonymize, verify: an original identifier would
      survive in the output; nothing was written
+  130, 143, 129  interrupted by SIGINT, SIGTERM, SIGHUP; no file is left
 
 Examples:
   liclog convert golden/flexnet/spec-excerpt/input.log

@@ -49,7 +49,7 @@ pub struct Args {
     /// Encoding of inputs without a BOM (windows-1252, shift_jis, euc-jp, gbk, ...); default UTF-8
     #[arg(long, value_name = "LABEL")]
     encoding: Option<String>,
-    /// CSV for Excel: a UTF-8 BOM and CRLF line ends
+    /// CSV for Excel: a UTF-8 BOM, CRLF line ends, and a leading ' on cells that would run as formulas (=, +, -, @)
     #[arg(long)]
     excel: bool,
     /// Fail (exit 1) on the first line that matches no known shape

@@ -24,6 +24,8 @@ pub struct RlmDebugReader {
     denial: Option<(u64, String, &'static str)>,
     /// The ending of the line being emitted, given to its event.
     ending: &'static str,
+    /// The log has given a line that could not be dated (warned once).
+    warned_undated: bool,
 }
 
 /// `mm/dd hh:mm (isv) ` and what follows.
@@ -61,6 +63,7 @@ impl RlmDebugReader {
             server: None,
             denial: None,
             ending: "\n",
+            warned_undated: false,
         }
     }
 
@@ -96,6 +99,12 @@ impl RlmDebugReader {
         if date.is_none() {
             ev.extra
                 .push(("month_day", Value::Owned(format!("{m:02}-{d:02}"))));
+            if !std::mem::replace(&mut self.warned_undated, true) {
+                sink.warn(
+                    number,
+                    "an RLM debug log writes no year; times carry no date (pass --year YYYY or --date YYYY-MM-DD)",
+                );
+            }
         }
         if let Some(z) = self.zone.as_mut().filter(|_| date.is_some()) {
             Zone::apply(Some(z), &mut time);
