@@ -36,17 +36,23 @@ for t in "${targets[@]}"; do
     corpus="corpus/$t"
     mkdir -p "$corpus" "artifacts/$t"
     # Seeds: every golden input of the format, and the known reproducers.
-    find "$(golden_dir "$t")" -type f \( -name 'input*' -o -path '*/inputs/*' \) \
-        -exec cp {} "$corpus/" \;
+    find "$(golden_dir "$t")" -type f \( -name 'input*' -o -path '*/inputs/*' \) |
+        while read -r f; do cp "$f" "$corpus/$(echo "$f" | tr '/' '_')"; done
     if [ -d "seeds/$t" ]; then cp seeds/"$t"/* "$corpus/"; fi
     echo "fuzz: $t for ${seconds}s"
+    set +e
     "target/$host/release/$t" -max_total_time="$seconds" -max_len=65536 -timeout=10 \
         -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="artifacts/$t/" \
-        "$corpus" 2>&1 | grep -E '^(#[0-9]+.*DONE|Done|stat::number_of_executed_units|==|SUMMARY|thread|panicked)' || true
-    # libFuzzer exits non-zero on a crash; PIPESTATUS keeps that.
-    status=${PIPESTATUS[0]}
+        "$corpus" > "artifacts/$t/log" 2>&1
+    status=$?
+    set -e
+    grep -E '^(#[0-9]+.*DONE|Done|stat::number_of_executed_units|==|SUMMARY|thread|panicked|test failed|assertion)' \
+        "artifacts/$t/log" || true
     if [ "$status" -ne 0 ]; then
         echo "fuzz: $t crashed (exit $status); see fuzz/artifacts/$t/" >&2
+        for f in artifacts/"$t"/crash-* artifacts/"$t"/timeout-* artifacts/"$t"/oom-*; do
+            [ -f "$f" ] && echo "fuzz: $f, base64: $(base64 -w0 "$f")" >&2
+        done
         exit 1
     fi
 done

@@ -148,7 +148,7 @@ fn parse_fixed_offset(s: &str) -> Option<i32> {
     let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
     let h: i32 = h.parse().ok()?;
     let m: i32 = m.parse().ok()?;
-    (h <= 23 && m <= 59).then_some(sign * (h * 3600 + m * 60))
+    (h <= 23 && m <= 59).then(|| sign * (h * 3600 + m * 60))
 }
 
 /// `M/D/YYYY` (two-digit years pivot at 70) as FlexNet writes it.

@@ -90,7 +90,11 @@ pub fn is_rereadable(name: &str) -> bool {
 /// process ends.
 pub fn spool(name: &str) -> Result<()> {
     let mut spools = SPOOLS.lock().unwrap_or_else(|e| e.into_inner());
-    if is_rereadable(name) || spools.iter().any(|(n, _)| n == name) {
+    // A missing file or a directory is left to fail when it is opened, as
+    // one input among others; a regular file needs no copy.
+    let once_only =
+        name == "-" || std::fs::metadata(name).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    if !once_only || spools.iter().any(|(n, _)| n == name) {
         return Ok(());
     }
     let path = PathBuf::from(name);

@@ -398,3 +398,19 @@ fn excel_output_guards_formula_cells() {
         "plain CSV stays exact"
     );
 }
+
+/// Found by the bounded fuzzing: a TIMEZONE record with an absurd offset
+/// overflowed when turned into seconds.
+#[test]
+fn rlm_timezone_out_of_range_does_not_overflow() {
+    let log = "RLM Report Log Format 0, version 12.3, authenticated\n\
+        TIMEZONE 222222222 0 # nowhere\n\
+        TIMEZONE -2147483648 0 # nowhere\n\
+        TIMEZONE 300 0 # EST\n\
+        START lic01 01/03/2024 10:00\n";
+    let d = dir_with(&[("report.log", log.as_bytes())]);
+    let (code, events, err) = convert(d.path(), "report.log");
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(events.len(), 5);
+    assert_eq!(events[4]["time"], "2024-01-03T10:00:00-05:00");
+}

@@ -147,8 +147,10 @@ fn header_update(f: &[&str], text: &str) -> Option<HeaderUpdate> {
         )),
         "START" => Some(HeaderUpdate::Start(f.get(1)?.to_string())),
         "TIMEZONE" => {
+            // UTC offsets span -12:00 to +14:00; anything else is no zone
+            // (and would overflow, or date every record absurdly).
             let west: i32 = f.get(1)?.parse().ok()?;
-            Some(HeaderUpdate::TimeZone(-west * 60))
+            (west.unsigned_abs() <= 14 * 60).then(|| HeaderUpdate::TimeZone(-west * 60))
         }
         _ => None,
     }
