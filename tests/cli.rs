@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use common::{dir_with, gzip, liclog, stderr};
+use common::{anchorless_usage, dir_with, gzip, liclog, piped, stderr};
 
 const LOG: &str = "\
 10:00:00 (lmgrd) FlexNet Licensing (v11.16.2.0 build 242433 x64_lsb) started on lic01 (linux) (1/3/2024)
@@ -306,14 +306,7 @@ fn schema_is_json_schema_with_every_kind() {
 /// and undated lines until the anchor.
 #[test]
 fn long_anchorless_start_is_dated_by_a_second_pass() {
-    let mut log = String::new();
-    for i in 0..60_000 {
-        log.push_str(&format!(
-            "10:{:02}:{:02} (MLM) OUT: \"F\" u{i}@h  \n",
-            i / 60 % 60,
-            i % 60
-        ));
-    }
+    let mut log = anchorless_usage(60_000);
     log.push_str("11:00:00 (lmgrd) TIMESTAMP 2/18/2017\n");
     let d = dir_with(&[("long.log", log.as_bytes())]);
     let o = liclog(&["convert", "--to", "csv", "long.log"], d.path());
@@ -667,14 +660,7 @@ const LATE: &str = "10:00:00 (lmgrd) FlexNet Licensing (v11) started on lic01 (l
                     10:00:03 (MLM) IN: \"f1\" jdoe@ws-01.corp.example  \n";
 
 fn with_stdin(args: &[&str], dir: &Path, input: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_liclog"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = piped(args, dir).spawn().unwrap();
     child.stdin.take().unwrap().write_all(input).unwrap();
     child.wait_with_output().unwrap()
 }

@@ -5,10 +5,10 @@ mod common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use common::{dir_with, gzip, liclog, stderr};
+use common::{anchorless_usage, assert_fails, dir_with, gzip, liclog, piped, stderr};
 
 const BANNER: &str = "10:00:00 (lmgrd) FlexNet Licensing (v11.16.2.0 build 1 x64_lsb) started on lic01 (linux) (1/3/2024)\n";
 
@@ -79,14 +79,7 @@ fn leap_second_is_kept_with_and_without_tz() {
 
 /// 60,000 undated lines, then the banner: more than the look-back holds.
 fn long_undated_log() -> String {
-    let mut log = String::new();
-    for i in 0..60_000 {
-        log.push_str(&format!(
-            "10:{:02}:{:02} (MLM) OUT: \"f\" u{i}@h\n",
-            i / 60 % 60,
-            i % 60
-        ));
-    }
+    let mut log = anchorless_usage(60_000);
     log.push_str(BANNER);
     log
 }
@@ -138,16 +131,14 @@ fn over_long_line_becomes_one_unknown_event_and_reading_goes_on() {
 
 /// A convert reading stdin that the test holds open, writing to `-o`.
 fn held_convert(dir: &Path, out: &str) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_liclog"))
-        .args([
+    let mut child = piped(
+        &[
             "convert", "--from", "flexnet", "--to", "csv", "-o", out, "-",
-        ])
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+        ],
+        dir,
+    )
+    .spawn()
+    .unwrap();
     let stdin = child.stdin.as_mut().unwrap();
     stdin.write_all(BANNER.as_bytes()).unwrap();
     child
@@ -203,8 +194,8 @@ fn signal_during_output_removes_the_temporary_file() {
 fn stdin_spool_never_has_a_name() {
     let d = dir_with(&[("k.key", &[b'a'; 64])]);
     let tmp = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_liclog"))
-        .args([
+    let mut child = piped(
+        &[
             "anonymize",
             "--key-file",
             "k.key",
@@ -213,14 +204,12 @@ fn stdin_spool_never_has_a_name() {
             "-o",
             "out.log",
             "-",
-        ])
-        .current_dir(d.path())
-        .env("TMPDIR", tmp.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        ],
+        d.path(),
+    )
+    .env("TMPDIR", tmp.path())
+    .spawn()
+    .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(BANNER.as_bytes()).unwrap();
     stdin
@@ -244,13 +233,8 @@ fn stdin_spool_never_has_a_name() {
 fn corrupt_gzip_is_an_input_error_with_its_offset() {
     let d = dir_with(&[("bad.log.gz", b"\x1f\x8b\x08\x00garbage-not-deflate")]);
     let o = liclog(&["convert", "bad.log.gz"], d.path());
-    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("bad.log.gz: corrupt gzip"),
-        "{}",
-        stderr(&o)
-    );
-    assert!(stderr(&o).contains("at compressed byte"), "{}", stderr(&o));
+    assert_fails(&o, 3, "bad.log.gz: corrupt gzip");
+    assert_fails(&o, 3, "at compressed byte");
 }
 
 #[test]
@@ -260,9 +244,8 @@ fn trailing_data_after_gzip_member_is_named_as_such() {
     data.extend_from_slice(b"junk after the member");
     let d = dir_with(&[("t.log.gz", &data)]);
     let o = liclog(&["convert", "t.log.gz"], d.path());
-    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let expected = format!("t.log.gz: trailing data after gzip member at compressed byte {end}");
-    assert!(stderr(&o).contains(&expected), "{}", stderr(&o));
+    assert_fails(&o, 3, &expected);
     assert_eq!(jsonl(&o).len(), 1, "what came before is kept");
 }
 
@@ -271,30 +254,18 @@ fn directory_input_says_it_is_a_directory() {
     let d = tempfile::tempdir().unwrap();
     std::fs::create_dir(d.path().join("logs")).unwrap();
     let o = liclog(&["convert", "logs"], d.path());
-    assert_eq!(o.status.code(), Some(3));
-    assert!(
-        stderr(&o).contains("logs: is a directory"),
-        "{}",
-        stderr(&o)
-    );
+    assert_fails(&o, 3, "logs: is a directory");
 }
 
 #[test]
 fn output_errors_name_the_users_path() {
     let d = dir_with(&[("a.log", BANNER.as_bytes())]);
     let o = liclog(&["convert", "-o", "missing/out.csv", "a.log"], d.path());
-    assert_eq!(o.status.code(), Some(4));
-    let err = stderr(&o);
-    assert!(err.contains("writing missing/out.csv: "), "{err}");
-    assert!(!err.contains(".liclog-"), "{err}");
+    assert_fails(&o, 4, "writing missing/out.csv: ");
+    assert!(!stderr(&o).contains(".liclog-"), "{}", stderr(&o));
     if Path::new("/dev/full").exists() {
         let o = liclog(&["convert", "-o", "/dev/full", "a.log"], d.path());
-        assert_eq!(o.status.code(), Some(4));
-        assert!(
-            stderr(&o).contains("writing /dev/full: No space left"),
-            "{}",
-            stderr(&o)
-        );
+        assert_fails(&o, 4, "writing /dev/full: No space left");
     }
 }
 
@@ -317,12 +288,7 @@ fn anonymize_keeps_what_was_read_of_a_truncated_gzip() {
         ],
         d.path(),
     );
-    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("gzip data ends early"),
-        "{}",
-        stderr(&o)
-    );
+    assert_fails(&o, 3, "gzip data ends early");
     let mut text = String::new();
     std::io::Read::read_to_string(
         &mut flate2::read::GzDecoder::new(
@@ -338,8 +304,8 @@ fn anonymize_keeps_what_was_read_of_a_truncated_gzip() {
 #[test]
 fn anonymize_stops_at_a_broken_pipe() {
     let d = dir_with(&[("k.key", &[b'a'; 64])]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_liclog"))
-        .args([
+    let mut child = piped(
+        &[
             "anonymize",
             "--no-verify",
             "--key-file",
@@ -347,13 +313,11 @@ fn anonymize_stops_at_a_broken_pipe() {
             "--from",
             "flexnet",
             "-",
-        ])
-        .current_dir(d.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        ],
+        d.path(),
+    )
+    .spawn()
+    .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let feeder = std::thread::spawn(move || {
         let line = b"10:00:01 (MLM) OUT: \"f\" alice@ws1\n".repeat(10_000);

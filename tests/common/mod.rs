@@ -3,7 +3,7 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 
 /// An output the test can read back after the writer thread is done.
@@ -45,4 +45,35 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     enc.write_all(data).unwrap();
     enc.finish().unwrap()
+}
+
+/// Asserts a run's exit code and that its stderr says `message`.
+pub fn assert_fails(o: &Output, code: i32, message: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "{err}");
+    assert!(err.contains(message), "expected {message:?} in: {err}");
+}
+
+/// `n` FlexNet checkout lines without any date anchor (`10:MM:SS`).
+pub fn anchorless_usage(n: usize) -> String {
+    let mut log = String::new();
+    for i in 0..n {
+        log.push_str(&format!(
+            "10:{:02}:{:02} (MLM) OUT: \"F\" u{i}@h\n",
+            i / 60 % 60,
+            i % 60
+        ));
+    }
+    log
+}
+
+/// The liclog binary in `dir` with every stream piped, ready to spawn.
+pub fn piped(args: &[&str], dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_liclog"));
+    c.args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    c
 }
