@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use common::{anchorless_usage, assert_fails, dir_with, gzip, liclog, piped, stderr};
+use common::{anchorless_usage, assert_exit, dir_with, gzip, liclog, piped, stderr};
 
 const BANNER: &str = "10:00:00 (lmgrd) FlexNet Licensing (v11.16.2.0 build 1 x64_lsb) started on lic01 (linux) (1/3/2024)\n";
 
@@ -127,6 +127,19 @@ fn over_long_line_becomes_one_unknown_event_and_reading_goes_on() {
         err.contains("a.log:2: line of 16777217 bytes is longer than the 16 MiB limit"),
         "{err}"
     );
+    std::fs::write(d.path().join("k.key"), [b'a'; 64]).unwrap();
+    let o = liclog(
+        &["anonymize", "--key-file", "k.key", "-o", "out.log", "a.log"],
+        d.path(),
+    );
+    assert_exit(
+        &o,
+        0,
+        "a.log:2: line of 16777217 bytes is longer than the 16 MiB limit; only its first KiB is written",
+    );
+    let out = std::fs::read_to_string(d.path().join("out.log")).unwrap();
+    assert_eq!(out.lines().count(), 3);
+    assert_eq!(out.lines().nth(1).unwrap().len(), 1024);
 }
 
 /// A convert reading stdin that the test holds open, writing to `-o`.
@@ -233,8 +246,8 @@ fn stdin_spool_never_has_a_name() {
 fn corrupt_gzip_is_an_input_error_with_its_offset() {
     let d = dir_with(&[("bad.log.gz", b"\x1f\x8b\x08\x00garbage-not-deflate")]);
     let o = liclog(&["convert", "bad.log.gz"], d.path());
-    assert_fails(&o, 3, "bad.log.gz: corrupt gzip");
-    assert_fails(&o, 3, "at compressed byte");
+    assert_exit(&o, 3, "bad.log.gz: corrupt gzip");
+    assert_exit(&o, 3, "at compressed byte");
 }
 
 #[test]
@@ -245,7 +258,7 @@ fn trailing_data_after_gzip_member_is_named_as_such() {
     let d = dir_with(&[("t.log.gz", &data)]);
     let o = liclog(&["convert", "t.log.gz"], d.path());
     let expected = format!("t.log.gz: trailing data after gzip member at compressed byte {end}");
-    assert_fails(&o, 3, &expected);
+    assert_exit(&o, 3, &expected);
     assert_eq!(jsonl(&o).len(), 1, "what came before is kept");
 }
 
@@ -254,18 +267,18 @@ fn directory_input_says_it_is_a_directory() {
     let d = tempfile::tempdir().unwrap();
     std::fs::create_dir(d.path().join("logs")).unwrap();
     let o = liclog(&["convert", "logs"], d.path());
-    assert_fails(&o, 3, "logs: is a directory");
+    assert_exit(&o, 3, "logs: is a directory");
 }
 
 #[test]
 fn output_errors_name_the_users_path() {
     let d = dir_with(&[("a.log", BANNER.as_bytes())]);
     let o = liclog(&["convert", "-o", "missing/out.csv", "a.log"], d.path());
-    assert_fails(&o, 4, "writing missing/out.csv: ");
+    assert_exit(&o, 4, "writing missing/out.csv: ");
     assert!(!stderr(&o).contains(".liclog-"), "{}", stderr(&o));
     if Path::new("/dev/full").exists() {
         let o = liclog(&["convert", "-o", "/dev/full", "a.log"], d.path());
-        assert_fails(&o, 4, "writing /dev/full: No space left");
+        assert_exit(&o, 4, "writing /dev/full: No space left");
     }
 }
 
@@ -288,7 +301,7 @@ fn anonymize_keeps_what_was_read_of_a_truncated_gzip() {
         ],
         d.path(),
     );
-    assert_fails(&o, 3, "gzip data ends early");
+    assert_exit(&o, 3, "gzip data ends early");
     let mut text = String::new();
     std::io::Read::read_to_string(
         &mut flate2::read::GzDecoder::new(

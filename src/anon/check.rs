@@ -61,7 +61,7 @@ pub fn learn(name: &str, options: &Options, selection: &Selection) -> Result<Nam
         selection,
     };
     // Names after a read failure are unknown: no check can rest on that.
-    match rewrite::read_into(input, format, &options.read, &mut sink)? {
+    match rewrite::read_into(input, format, &options.read, &mut sink)?.failure {
         Some(failure) => Err(failure),
         None => Ok(sink.names),
     }

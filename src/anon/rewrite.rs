@@ -44,31 +44,44 @@ pub fn open(name: &str, options: &Options) -> Result<(Input, Format)> {
     Ok((input, format))
 }
 
-/// Runs `format`'s reader over `input` into `sink`. An input that cannot
-/// be read to its end (a truncated gzip, a bad byte) still passes on every
-/// line before the problem, and its error comes back as `Ok(Some(..))`,
-/// as in conversion.
+/// How reading an input ended, besides the events it gave.
+#[derive(Debug, Default)]
+pub struct Ending {
+    /// What stopped the input early (a truncated gzip, a bad byte). Every
+    /// line before it was passed on, as in conversion.
+    pub failure: Option<Error>,
+    /// Lines over [`crate::lines::MAX_LINE`]: (line, full length). They
+    /// are written back cut to their first KiB.
+    pub cut: Vec<(u64, u64)>,
+}
+
+/// Runs `format`'s reader over `input` into `sink`.
 pub fn read_into(
     mut input: Input,
     format: Format,
     read: &ReadOptions,
     sink: &mut dyn Sink,
-) -> Result<Option<Error>> {
+) -> Result<Ending> {
     let mut reader = read::reader_for(format, &input.name, read, None)?;
     let mut lines = LineReader::new(std::mem::replace(&mut input.reader, Box::new(io::empty())));
-    let mut failure = None;
+    let mut ending = Ending::default();
     loop {
         match lines.next_line() {
-            Ok(Some(line)) => reader.line(&line, sink)?,
+            Ok(Some(line)) => {
+                if let Some(length) = line.cut {
+                    ending.cut.push((line.number, length));
+                }
+                reader.line(&line, sink)?;
+            }
             Ok(None) => break,
             Err(e) => {
-                failure = Some(input.line_error(e));
+                ending.failure = Some(input.line_error(e));
                 break;
             }
         }
     }
     reader.finish(sink)?;
-    Ok(failure)
+    Ok(ending)
 }
 
 /// Counts an RLM reportlog's sections and sessions (the `BADAUTH` lines
@@ -90,14 +103,14 @@ fn integrity(name: &str, options: &Options) -> Result<Integrity> {
 
 /// Writes `name` to `out` with its identifiers replaced. The writing (and
 /// compressing) runs on a thread of its own, beside the reading threads.
-/// Returns the input's read failure, if any: what came before it is
+/// Returns how the input ended: on a read failure, what came before it is
 /// written, and the output is complete for that part.
 pub fn rewrite(
     name: &str,
     options: &Options,
     shared: &Arc<Shared>,
     out: Box<dyn Write + Send>,
-) -> Result<Option<Error>> {
+) -> Result<Ending> {
     let (input, format) = open(name, options)?;
     let integrity = if format == Format::RlmReport {
         integrity(name, options)?
@@ -126,9 +139,9 @@ pub fn rewrite(
         out.buf.extend_from_slice(&bom(encoding));
     }
     let mut sink = RewriteSink { encoder, out };
-    let failure = read_into(input, format, &options.read, &mut sink)?;
+    let ending = read_into(input, format, &options.read, &mut sink)?;
     sink.out.finish().map_err(Error::Write)?;
-    Ok(failure)
+    Ok(ending)
 }
 
 /// Turns events back into their lines, anonymized, in the input's encoding.

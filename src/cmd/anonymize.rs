@@ -119,7 +119,7 @@ fn anonymize(args: Args) -> Result<u8, Error> {
         shared: &shared,
         verify,
     };
-    let (mut outputs, mut failures) = run.write_all()?;
+    let (mut outputs, mut failures) = run.write_all(false)?;
     if verify {
         let leaks = run.scan(&outputs, &shared.suspects())?;
         if !leaks.is_empty() {
@@ -127,7 +127,7 @@ fn anonymize(args: Args) -> Result<u8, Error> {
             // again, knowing every name from the first line on.
             drop(outputs);
             shared.restart_with_all_names();
-            (outputs, failures) = run.write_all()?;
+            (outputs, failures) = run.write_all(true)?;
             let leaks = run.scan(&outputs, &shared.all_names())?;
             if !leaks.is_empty() {
                 return Err(report_leaks(&leaks));
@@ -160,7 +160,8 @@ struct Run<'a> {
 impl Run<'_> {
     /// Writes every input; nothing is committed yet. Also returns the
     /// inputs' read failures (each after the part before it was written).
-    fn write_all(&self) -> Result<(Vec<Output>, Vec<Error>), Error> {
+    /// `again`: the second pass, whose warnings the first one gave.
+    fn write_all(&self, again: bool) -> Result<(Vec<Output>, Vec<Error>), Error> {
         let mut outputs = Vec::new();
         let mut failures = Vec::new();
         for (i, name) in self.inputs.iter().enumerate() {
@@ -176,10 +177,19 @@ impl Run<'_> {
             let target = &self.targets[outputs.len() - 1];
             let output = outputs.last().expect("an output");
             let w = output.writer().map_err(Error::Write);
-            let failure = w
+            let ending = w
                 .and_then(|w| rewrite::rewrite(name, self.options, self.shared, w))
                 .map_err(|e| named(e, target))?;
-            failures.extend(failure);
+            if !again {
+                for (line, length) in &ending.cut {
+                    eprintln!(
+                        "liclog: warning: {name}:{line}: line of {length} bytes is longer than \
+                         the {} MiB limit; only its first KiB is written, anonymized",
+                        liclog::lines::MAX_LINE >> 20
+                    );
+                }
+            }
+            failures.extend(ending.failure);
         }
         Ok((outputs, failures))
     }

@@ -48,7 +48,7 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
 }
 
 /// Asserts a run's exit code and that its stderr says `message`.
-pub fn assert_fails(o: &Output, code: i32, message: &str) {
+pub fn assert_exit(o: &Output, code: i32, message: &str) {
     let err = stderr(o);
     assert_eq!(o.status.code(), Some(code), "{err}");
     assert!(err.contains(message), "expected {message:?} in: {err}");
