@@ -16,6 +16,10 @@ pub struct Shared {
     pub selection: Selection,
     /// Every identifier met, as (class it is replaced as, original).
     met: Mutex<FastSet<(Class, Box<str>)>>,
+    /// The identifiers met since the last [`Shared::begin_input`], which
+    /// adds them to `known`: each name is indexed once per run, so a run
+    /// over many files stays linear.
+    fresh: Mutex<Vec<(Class, Box<str>)>>,
     /// The names of the inputs finished before the current one began.
     known: RwLock<Arc<NameSet>>,
     /// Bumped by [`Shared::begin_input`], so that threads pick up `known`.
@@ -31,6 +35,7 @@ impl Shared {
             pseudonyms: Pseudonyms::new(key),
             selection,
             met: Mutex::default(),
+            fresh: Mutex::default(),
             known: RwLock::default(),
             generation: AtomicU64::new(0),
             // 8 MiB that a run without the check does not need.
@@ -46,15 +51,25 @@ impl Shared {
     /// Remembers an identifier (threads call this once per distinct name).
     pub fn note(&self, class: Class, original: &str) {
         let mut met = self.met.lock().unwrap_or_else(PoisonError::into_inner);
-        met.insert((class, original.into()));
+        if met.insert((class, original.into())) {
+            let mut fresh = self.fresh.lock().unwrap_or_else(PoisonError::into_inner);
+            fresh.push((class, original.into()));
+        }
     }
 
     /// Called before each input: from now on, threads search free text for
     /// every name of the inputs before it. Nothing of the new input has
     /// been read yet, so what they get does not depend on thread timing.
     pub fn begin_input(&self) {
-        let all = Arc::new(self.all_names());
-        *self.known.write().unwrap_or_else(PoisonError::into_inner) = all;
+        let fresh = std::mem::take(&mut *self.fresh.lock().unwrap_or_else(PoisonError::into_inner));
+        let mut known = self.known.write().unwrap_or_else(PoisonError::into_inner);
+        // In place when the threads of the last input are gone (the usual
+        // case); a copy only while one still holds the set.
+        let set = Arc::make_mut(&mut known);
+        for (class, name) in &fresh {
+            set.insert(*class, name);
+        }
+        drop(known);
         self.generation.fetch_add(1, Ordering::Release);
     }
 

@@ -1,7 +1,6 @@
 //! `liclog anonymize`: the same log back, with keyed pseudonyms in place of
 //! every identifying field; and `liclog keygen`, `liclog verify`.
 
-use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -87,25 +86,29 @@ fn anonymize(args: Args) -> Result<u8, Error> {
 
     let into_dir = args.output != "-" && Path::new(&args.output).is_dir();
     let targets: Vec<String> = if into_dir {
-        args.inputs
+        let paths = super::targets::in_dir(&args.output, &args.inputs)?;
+        paths
             .iter()
-            .map(|i| {
-                let file = if i == "-" {
-                    OsStr::new("stdin")
-                } else {
-                    Path::new(i).file_name().unwrap_or_default()
-                };
-                Path::new(&args.output)
-                    .join(file)
-                    .to_string_lossy()
-                    .into_owned()
-            })
+            .map(|p| p.to_string_lossy().into_owned())
             .collect()
     } else {
+        if args.inputs.len() > 1 {
+            for name in &args.inputs {
+                liclog::input::spool(name)?; // read here and again below
+            }
+            super::targets::one_shape(&args.inputs, &options)?;
+        }
         vec![args.output.clone()]
     };
+    // Each input resolved once: comparing every target with every input
+    // made a run over many files quadratic.
+    let inputs: std::collections::HashSet<PathBuf> = args
+        .inputs
+        .iter()
+        .filter_map(|i| std::fs::canonicalize(i).ok())
+        .collect();
     for t in &targets {
-        if args.inputs.iter().any(|i| same_file(i, t)) {
+        if std::fs::canonicalize(t).is_ok_and(|t| inputs.contains(&t)) {
             return Err(Error::Usage(format!(
                 "{t} is an input: inputs are never overwritten"
             )));
@@ -167,6 +170,12 @@ impl Run<'_> {
         for (i, name) in self.inputs.iter().enumerate() {
             if i < self.targets.len() && (self.into_dir || i == 0) {
                 let target = &self.targets[i];
+                if self.into_dir
+                    && let Some(parent) = Path::new(target).parent()
+                {
+                    // A mirrored input path: its directories, once.
+                    std::fs::create_dir_all(parent).map_err(|e| named(Error::Write(e), target))?;
+                }
                 let output = if self.verify {
                     Output::create_readable(target)
                 } else {
@@ -234,13 +243,6 @@ pub fn report_leaks(leaks: &[(String, Leak)]) -> Error {
          (use --also FIELD to replace the field they are in)",
         leaks.len()
     ))
-}
-
-fn same_file(a: &str, b: &str) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
-    }
 }
 
 /// `class,original,pseudonym`, written atomically with mode 0600.

@@ -8,12 +8,14 @@
 //! registered file on those signals and exits with the shell's code for
 //! them (130, 143).
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
-static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// A set: `anonymize -o DIR/` over 10,000 inputs registers 10,000 files.
+static PENDING: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
 
-fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+fn pending() -> MutexGuard<'static, Option<HashSet<PathBuf>>> {
     PENDING.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -27,7 +29,7 @@ pub fn install() {
         };
         std::thread::spawn(move || {
             if let Some(signal) = signals.forever().next() {
-                for path in pending().drain(..) {
+                for path in pending().take().unwrap_or_default() {
                     let _ = std::fs::remove_file(path);
                 }
                 std::process::exit(128 + signal);
@@ -38,10 +40,14 @@ pub fn install() {
 
 /// Removes `path` if the process is interrupted before [`forget`].
 pub fn register(path: &Path) {
-    pending().push(path.to_path_buf());
+    pending()
+        .get_or_insert_with(HashSet::new)
+        .insert(path.to_path_buf());
 }
 
 /// `path` was renamed into place or deleted: nothing to clean up.
 pub fn forget(path: &Path) {
-    pending().retain(|p| p != path);
+    if let Some(set) = pending().as_mut() {
+        set.remove(path);
+    }
 }

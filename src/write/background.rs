@@ -2,6 +2,10 @@
 //! system calls (a sixth of the work when converting) and any compression
 //! then overlap parsing. Buffers come back through a second channel and are
 //! reused, so memory stays at a few buffers whatever the output's size.
+//!
+//! The thread starts with the first full buffer: an output that never
+//! fills one (most files of `anonymize -o DIR/` over thousands of small
+//! logs) is written and finished on the calling thread, without one.
 
 use std::io::{self, Write};
 use std::sync::mpsc;
@@ -9,12 +13,21 @@ use std::thread;
 
 pub const FLUSH_AT: usize = 256 * 1024;
 
+/// The writer's loop: takes full buffers, gives them back empty, finishes.
+type Drain =
+    Box<dyn FnOnce(mpsc::Receiver<Vec<u8>>, mpsc::Sender<Vec<u8>>) -> io::Result<()> + Send>;
+
+/// A writer not started yet, with the ends of its channels.
+type Idle = (Drain, mpsc::Receiver<Vec<u8>>, mpsc::Sender<Vec<u8>>);
+
 pub struct Background {
     /// Where the next bytes go; handed over once it reaches [`FLUSH_AT`].
     pub buf: Vec<u8>,
     full: Option<mpsc::SyncSender<Vec<u8>>>,
     empty: mpsc::Receiver<Vec<u8>>,
     thread: Option<thread::JoinHandle<io::Result<()>>>,
+    /// The writer, until its thread starts.
+    idle: Option<Idle>,
 }
 
 impl Background {
@@ -27,7 +40,7 @@ impl Background {
     {
         let (full_tx, full_rx) = mpsc::sync_channel::<Vec<u8>>(2);
         let (empty_tx, empty_rx) = mpsc::channel();
-        let thread = thread::spawn(move || {
+        let drain: Drain = Box::new(move |full_rx, empty_tx| {
             for mut buf in full_rx {
                 out.write_all(&buf)?;
                 buf.clear();
@@ -36,10 +49,17 @@ impl Background {
             finish(out)
         });
         Background {
-            buf: Vec::with_capacity(FLUSH_AT + 4096),
+            buf: Vec::new(),
             full: Some(full_tx),
             empty: empty_rx,
-            thread: Some(thread),
+            thread: None,
+            idle: Some((drain, full_rx, empty_tx)),
+        }
+    }
+
+    fn start_thread(&mut self) {
+        if let Some((drain, full_rx, empty_tx)) = self.idle.take() {
+            self.thread = Some(thread::spawn(move || drain(full_rx, empty_tx)));
         }
     }
 
@@ -68,6 +88,7 @@ impl Background {
     }
 
     fn hand_over(&mut self) -> io::Result<()> {
+        self.start_thread();
         let next = self
             .empty
             .try_recv()
@@ -93,6 +114,15 @@ impl Background {
 
     /// Writes what is left and waits for the thread: its first error.
     pub fn finish(&mut self) -> io::Result<()> {
+        if let Some((drain, full_rx, empty_tx)) = self.idle.take() {
+            // Never filled a buffer: write it here, no thread needed.
+            if let Some(tx) = self.full.take()
+                && !self.buf.is_empty()
+            {
+                let _ = tx.send(std::mem::take(&mut self.buf));
+            }
+            return drain(full_rx, empty_tx);
+        }
         if !self.buf.is_empty() {
             self.hand_over()?;
         }
