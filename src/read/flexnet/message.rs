@@ -46,6 +46,20 @@ pub enum Message<'a> {
     },
     /// `License file(s): /opt/flexlm/license.dat`
     LicenseFiles(&'a str),
+    /// A summary-log (SLOG) request line, whose last group names the
+    /// client: `… ms at 14:00:02(2/18/2017),#5,(root,moab.stage.example,21)`.
+    SlogClient {
+        user: Option<&'a str>,
+        host: Option<&'a str>,
+    },
+    /// A client or host named by a line about connections:
+    /// `REMOVING jdoe@ws1:/dev/pts/3 from MATLAB` (lmremove),
+    /// `Lost connection to ws1`, `Host used in license file: lic01`.
+    Client {
+        topic: &'static str,
+        user: Option<&'a str>,
+        host: Option<&'a str>,
+    },
     /// Free text, with a topic where one is recognised.
     Other { topic: Option<&'static str> },
 }
@@ -135,6 +149,35 @@ pub fn classify(body: &str) -> Message<'_> {
             if let Some(files) = body.strip_prefix("License file(s): ") {
                 return Message::LicenseFiles(files.trim());
             }
+            if let Some(host) = body.strip_prefix("Lost connection to ") {
+                let host = host.split_ascii_whitespace().next();
+                return Message::Client {
+                    topic: "network",
+                    user: None,
+                    host,
+                };
+            }
+        }
+        b'H' => {
+            if let Some(host) = body.strip_prefix("Host used in license file: ") {
+                let host = host.split_ascii_whitespace().next();
+                return Message::Client {
+                    topic: "license_files",
+                    user: None,
+                    host,
+                };
+            }
+        }
+        b'R' if body.starts_with("REMOVING ") => {
+            let who = body["REMOVING ".len()..].split_ascii_whitespace().next();
+            let (user, host) = user_at_host(who.unwrap_or(""));
+            // `host:display`: the display is not part of the name.
+            let host = host.map(|h| h.split_once(':').map_or(h, |(h, _)| h));
+            return Message::Client {
+                topic: "remove",
+                user,
+                host,
+            };
         }
         b'R' if body.starts_with("Rereading license file")
             || body.starts_with("Reread of license file") =>
@@ -145,8 +188,11 @@ pub fn classify(body: &str) -> Message<'_> {
             return Message::Reread { user, host };
         }
         b'(' if body.starts_with("(@") && body.contains("-SLOG@)") => {
-            return Message::Other {
-                topic: Some("slog"),
+            return match slog_client(body) {
+                Some((user, host)) => Message::SlogClient { user, host },
+                None => Message::Other {
+                    topic: Some("slog"),
+                },
             };
         }
         _ => {}
@@ -176,6 +222,24 @@ pub fn classify(body: &str) -> Message<'_> {
         };
     }
     Message::Other { topic: topic(body) }
+}
+
+/// The `(user,node,FD)` group that ends an SLOG request line. The user
+/// may hold spaces (or be empty); the FD is a number.
+fn slog_client(body: &str) -> Option<(Option<&str>, Option<&str>)> {
+    let inner = body.strip_suffix(')')?;
+    let group = &inner[inner.rfind(",(")? + 2..];
+    let mut parts = group.rsplitn(3, ',');
+    let fd = parts.next()?;
+    let host = parts.next()?;
+    let user = parts.next()?;
+    if fd.is_empty() || !fd.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    fn named(s: &str) -> Option<&str> {
+        (!s.trim().is_empty()).then_some(s)
+    }
+    Some((named(user), named(host)))
 }
 
 fn user_at_host(who: &str) -> (Option<&str>, Option<&str>) {
@@ -282,6 +346,75 @@ mod tests {
             classify("(@adskflex-SLOG@) === Memory ==="),
             Message::Other {
                 topic: Some("slog")
+            }
+        );
+    }
+
+    #[test]
+    fn slog_request_lines_name_their_client() {
+        let m = classify(
+            "(@ansyslmd-SLOG@) 00000000 ms at 14:00:02(2/18/2017),#5,(root,moab.stage.example.edu,21)",
+        );
+        assert_eq!(
+            m,
+            Message::SlogClient {
+                user: Some("root"),
+                host: Some("moab.stage.example.edu")
+            }
+        );
+        let m = classify(
+            "(@maplelmg-SLOG@) 16 ms at 10:25:28(6/7/2016),#1,(0K),(Profesor X,UPMETSA-3O9RRRC,820)",
+        );
+        assert_eq!(
+            m,
+            Message::SlogClient {
+                user: Some("Profesor X"),
+                host: Some("UPMETSA-3O9RRRC")
+            }
+        );
+        let m = classify("(@maplelmg-SLOG@) 0 ms at 10:25:28(6/7/2016),#1,(0K),(,,820)");
+        assert_eq!(
+            m,
+            Message::SlogClient {
+                user: None,
+                host: None
+            }
+        );
+        let m = classify(
+            "(@ansyslmd-SLOG@) Request processing time, when, #concurrent clients, client info (user, node, FD)",
+        );
+        assert_eq!(
+            m,
+            Message::Other {
+                topic: Some("slog")
+            }
+        );
+    }
+
+    #[test]
+    fn connection_lines_name_their_client() {
+        assert_eq!(
+            classify("REMOVING jdoe@ws1:/dev/pts/3 from MATLAB"),
+            Message::Client {
+                topic: "remove",
+                user: Some("jdoe"),
+                host: Some("ws1")
+            }
+        );
+        assert_eq!(
+            classify("Lost connection to ws-build04.corp.example"),
+            Message::Client {
+                topic: "network",
+                user: None,
+                host: Some("ws-build04.corp.example")
+            }
+        );
+        assert_eq!(
+            classify("Host used in license file: lic01"),
+            Message::Client {
+                topic: "license_files",
+                user: None,
+                host: Some("lic01")
             }
         );
     }

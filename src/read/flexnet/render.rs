@@ -246,6 +246,16 @@ fn fill_message<'a>(ev: &mut Event<'a>, message: Message<'a>) {
             ev.user = user;
             ev.host = host;
         }
+        Message::SlogClient { user, host } => {
+            ev.extra.push(("topic", Value::Str("slog")));
+            ev.user = user;
+            ev.host = host;
+        }
+        Message::Client { topic, user, host } => {
+            ev.extra.push(("topic", Value::Str(topic)));
+            ev.user = user;
+            ev.host = host;
+        }
         Message::LicenseFiles(files) => {
             ev.extra.push(("topic", Value::Str("license_files")));
             ev.extra_str("license_files", files);
