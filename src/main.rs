@@ -74,7 +74,7 @@ enum Command {
     /// Write a new random anonymization key to a file (mode 0600)
     #[command(after_help = AFTER_HELP)]
     Keygen(cmd::anonymize::KeygenArgs),
-    /// Check that no identifier of ORIGINAL appears in ANONYMIZED
+    /// Check a file for surviving identifiers: by their shape, and (given the ORIGINAL) by name
     #[command(after_help = AFTER_HELP)]
     Verify(cmd::anonymize::VerifyArgs),
     /// Print the canonical event schema as JSON Schema

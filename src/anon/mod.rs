@@ -10,6 +10,7 @@
 
 pub mod check;
 pub mod convert;
+pub mod detector;
 pub mod fields;
 pub mod key;
 pub mod local;

@@ -143,8 +143,7 @@ impl NameSet {
     }
 
     /// Every name with its class.
-    #[cfg(test)]
-    fn names(&self) -> impl Iterator<Item = (&str, Class)> {
+    pub fn names(&self) -> impl Iterator<Item = (&str, Class)> {
         (0..self.entries.len() as u32).map(|id| (self.name(id), self.entries[id as usize].class))
     }
 }

@@ -5,6 +5,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
+use super::detector::Detector;
 use super::fields::Selection;
 use super::key::Key;
 use super::names::{self, NameSet};
@@ -114,6 +115,22 @@ impl Shared {
     pub fn restart_with_all_names(&self) {
         self.seen.clear();
         self.begin_input();
+    }
+
+    /// The independent detector for this run's outputs: it also finds the
+    /// names met in any letter case, and knows the address pseudonyms the
+    /// run wrote (an address pseudonym looks like any address).
+    pub fn detector(&self, allow: &[String]) -> Result<Detector, String> {
+        let mut detector = Detector::new(allow)?;
+        let met = self.met.lock().unwrap_or_else(PoisonError::into_inner);
+        for (class, name) in met.iter() {
+            if *class == Class::Ip {
+                detector.pseudonym_address(&self.pseudonyms.make(*class, name));
+            } else {
+                detector.learn(name);
+            }
+        }
+        Ok(detector)
     }
 
     /// Every (class, original, pseudonym), sorted.

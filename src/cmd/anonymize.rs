@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use liclog::anon::check::{self, Leak};
+use liclog::anon::detector::{Detector, Finding};
 use liclog::anon::fields::Selection;
 use liclog::anon::names::NameSet;
 use liclog::anon::rewrite::{self, Options};
@@ -44,6 +45,9 @@ pub struct Args {
     /// Write the original -> pseudonym table to PATH (CSV, mode 0600). It undoes the anonymization: keep it private
     #[arg(long, value_name = "PATH")]
     mapping: Option<PathBuf>,
+    /// The check accepts tokens this regular expression matches whole (a documented exception, e.g. a feature named like a host); repeatable
+    #[arg(long, value_name = "PATTERN")]
+    allow: Vec<String>,
     /// Log files, plain or gzipped; - reads stdin
     #[arg(value_name = "INPUT", required = true)]
     inputs: Vec<String>,
@@ -124,6 +128,8 @@ fn anonymize(args: Args) -> Result<u8, Error> {
     };
     let (mut outputs, mut failures) = run.write_all(false)?;
     if verify {
+        // Bad patterns fail before any work.
+        Detector::new(&args.allow).map_err(Error::Usage)?;
         let leaks = run.scan(&outputs, &shared.suspects())?;
         if !leaks.is_empty() {
             // Names met after a line that repeats them: write everything
@@ -136,6 +142,8 @@ fn anonymize(args: Args) -> Result<u8, Error> {
                 return Err(report_leaks(&leaks));
             }
         }
+        let mut detector = shared.detector(&args.allow).map_err(Error::Usage)?;
+        run.detect(&outputs, &mut detector)?;
     }
     for (output, target) in outputs.into_iter().zip(&targets) {
         output
@@ -201,6 +209,21 @@ impl Run<'_> {
             failures.extend(ending.failure);
         }
         Ok((outputs, failures))
+    }
+
+    /// The independent detector over every output: an error (exit 6) on
+    /// any finding.
+    fn detect(&self, outputs: &[Output], detector: &mut Detector) -> Result<(), Error> {
+        let mut total = 0;
+        for (output, target) in outputs.iter().zip(self.targets) {
+            let Some(path) = output.written_path() else {
+                continue;
+            };
+            let findings = check::detect(path, self.options.decoding, detector)?;
+            print_findings(shown(target), &findings);
+            total += findings.len();
+        }
+        detection_result(total)
     }
 
     /// Where in the outputs any of `names` appears: (target, leak).
@@ -316,15 +339,20 @@ pub struct VerifyArgs {
     /// Encoding of inputs without a BOM
     #[arg(long, value_name = "LABEL")]
     encoding: Option<String>,
-    /// The original log
+    /// Accept tokens this regular expression matches whole (a documented exception); repeatable
+    #[arg(long, value_name = "PATTERN")]
+    allow: Vec<String>,
+    /// With two files: the original log. With one: the file to check, by the detector alone
     #[arg(value_name = "ORIGINAL")]
     original: String,
-    /// Its anonymized version: the same format, or liclog's CSV or JSONL
+    /// The anonymized version of ORIGINAL: the same format, or liclog's CSV or JSONL
     #[arg(value_name = "ANONYMIZED")]
-    anonymized: String,
+    anonymized: Option<String>,
 }
 
-/// Learns the identifiers of ORIGINAL and searches ANONYMIZED for them.
+/// `verify FILE`: the detector alone. `verify ORIGINAL ANONYMIZED`: the
+/// identifiers of ORIGINAL searched for in ANONYMIZED, as written and in
+/// any letter case, and the detector.
 pub fn verify(args: VerifyArgs) -> u8 {
     match check(args) {
         Ok(code) => code,
@@ -338,21 +366,69 @@ fn check(args: VerifyArgs) -> Result<u8, Error> {
         decoding: Decoding::from_label(args.encoding.as_deref())?,
         read: ReadOptions::default(),
     };
-    let names = check::learn(&args.original, &options, &Selection::default())?;
-    let leaks = check::scan(Path::new(&args.anonymized), options.decoding, &names)?;
-    if !leaks.is_empty() {
-        print_leaks(leaks.iter().map(|l| (args.anonymized.as_str(), l)));
+    let mut detector = Detector::new(&args.allow).map_err(Error::Usage)?;
+    let (checked, names) = match &args.anonymized {
+        Some(anonymized) => {
+            let names = check::learn(&args.original, &options, &Selection::default())?;
+            for (name, _) in names.names() {
+                detector.learn(name);
+            }
+            (anonymized.as_str(), Some(names))
+        }
+        None => (args.original.as_str(), None),
+    };
+    let path = Path::new(checked);
+    let leaks = match &names {
+        Some(names) => check::scan(path, options.decoding, names)?,
+        None => Vec::new(),
+    };
+    let findings = check::detect(path, options.decoding, &mut detector)?;
+    if !leaks.is_empty() || !findings.is_empty() {
+        print_leaks(leaks.iter().map(|l| (checked, l)));
+        print_findings(checked, &findings);
         return Err(Error::Leak(format!(
-            "{} occurrence(s) of original identifiers in {}",
+            "{} identifier(s) in {checked}: {} original name(s), {} identifier-shaped token(s)",
+            leaks.len() + findings.len(),
             leaks.len(),
-            args.anonymized
+            findings.len()
         )));
     }
-    eprintln!(
-        "liclog: verify: none of the {} identifiers of {} appears in {}",
-        names.len(),
-        args.original,
-        args.anonymized
-    );
+    match names {
+        Some(names) => eprintln!(
+            "liclog: verify: none of the {} identifiers of {} appears in {checked}, \
+             and no identifier-shaped token does",
+            names.len(),
+            args.original
+        ),
+        None => eprintln!("liclog: verify: no identifier-shaped token in {checked}"),
+    }
     Ok(exit::OK)
+}
+
+/// Exit 6 when the detector found anything in the output.
+pub fn detection_result(findings: usize) -> Result<(), Error> {
+    if findings == 0 {
+        return Ok(());
+    }
+    Err(Error::Leak(format!(
+        "{findings} identifier-shaped token(s) would survive in the output; nothing was written \
+         (use --also FIELD to replace the field they are in, or --allow PATTERN for a token \
+         that names nobody)"
+    )))
+}
+
+/// Prints the first findings of the detector (where and what shape, never
+/// the token itself).
+pub fn print_findings(target: &str, findings: &[Finding]) {
+    for f in findings.iter().take(20) {
+        eprintln!(
+            "liclog: leak: {target}:{}:{}: a {} survives",
+            f.line,
+            f.column,
+            f.shape.name()
+        );
+    }
+    if findings.len() > 20 {
+        eprintln!("liclog: leak: {} more not shown", findings.len() - 20);
+    }
 }

@@ -76,6 +76,9 @@ pub struct Args {
     /// With --anonymize: write the original -> pseudonym table to PATH (CSV, mode 0600)
     #[arg(long, value_name = "PATH", requires = "anonymize")]
     mapping: Option<std::path::PathBuf>,
+    /// With --anonymize: the check accepts tokens this regular expression matches whole; repeatable
+    #[arg(long, value_name = "PATTERN", requires = "anonymize")]
+    allow: Vec<String>,
     /// Log files, plain or gzipped; - reads stdin. A Sentinel rotation series (lserv.log, lserv.log.NN) is read in startup order
     #[arg(value_name = "INPUT", required = true)]
     inputs: Vec<String>,
@@ -124,6 +127,8 @@ fn convert(args: Args) -> Result<u8, Error> {
         strict: args.strict,
     };
     let shared = if args.anonymize {
+        // Bad patterns fail before any work.
+        liclog::anon::detector::Detector::new(&args.allow).map_err(Error::Usage)?;
         let (key, warning) = Key::from_option_or_env(args.key_file.as_deref())?;
         if let Some(w) = warning {
             eprintln!("liclog: warning: {w}");
@@ -231,6 +236,11 @@ fn convert(args: Args) -> Result<u8, Error> {
                 return Err(super::anonymize::report_leaks(&leaks));
             }
         }
+        let mut detector = shared.detector(&args.allow).map_err(Error::Usage)?;
+        let path = done.output.written_path().expect("a readable output");
+        let findings = check::detect(path, Decoding::default(), &mut detector)?;
+        super::anonymize::print_findings(super::anonymize::shown(&args.output), &findings);
+        super::anonymize::detection_result(findings.len())?;
     }
     let Pass {
         output,
