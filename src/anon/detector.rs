@@ -19,6 +19,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use regex::Regex;
 
+use super::pseudonym::Class;
 use super::tokens::FastSet;
 use unicode_normalization::UnicodeNormalization;
 
@@ -44,6 +45,13 @@ pub enum Shape {
 }
 
 impl Shape {
+    /// The name with its article, for messages: `an IPv4 address`.
+    pub fn described(self) -> String {
+        let name = self.name();
+        let article = if name.starts_with('I') { "an" } else { "a" };
+        format!("{article} {name}")
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Shape::HostName => "host name",
@@ -179,9 +187,10 @@ impl Detector {
             f(line, s, e, Shape::ClientTuple);
         }
         // After `C:\`, `Files\Autodesk` is a path, not a domain and a user.
-        let windows_path = memchr::memmem::find_iter(line.as_bytes(), b":\\")
-            .any(|i| i > 0 && line.as_bytes()[i - 1].is_ascii_alphabetic());
         let bytes = line.as_bytes();
+        let windows_path = memchr::memchr_iter(b'\\', bytes)
+            .any(|i| i >= 2 && bytes[i - 1] == b':' && bytes[i - 2].is_ascii_alphabetic());
+        let mut last = "";
         let mut i = 0;
         while i < bytes.len() {
             while i < bytes.len() && BYTES[bytes[i] as usize] == SEPARATOR {
@@ -206,12 +215,15 @@ impl Detector {
             let (marks, letters, ascii) =
                 (seen & MARK != 0, seen & LETTER != 0, seen & NON_ASCII == 0);
             let token = trim_token(&line[start..i]);
+            let previous = std::mem::replace(&mut last, token);
             let at = start + (token.as_ptr() as usize - line[start..].as_ptr() as usize);
             let shape = match (marks, letters || !ascii) {
                 (false, _) => None,
                 (true, true) => self
                     .shape_of(token)
                     .filter(|s| !(windows_path && *s == Shape::DomainUser)),
+                // `version 11.19.6.0`: four numbers after such a word.
+                (true, false) if is_version_word(previous) => None,
                 (true, false) => self.numeric(token),
             };
             let shape = shape.or_else(|| self.learned_in(token, ascii));
@@ -221,6 +233,51 @@ impl Detector {
                 f(line, at, at + token.len(), shape);
             }
         }
+    }
+
+    /// The parts of the identifier-shaped tokens of `text` that a rewrite
+    /// replaces, with the class of pseudonym each gets: both sides of
+    /// `user@host`, a host name (without its port), an address, the user
+    /// of `DOMAIN\user` and of a home directory, a MAC address.
+    pub fn replaceable(&self, text: &str, mut f: impl FnMut(usize, usize, Class)) {
+        self.scan_text(text, |text, s, e, shape| {
+            let token = &text[s..e];
+            let before_port = |t: &str| t.rsplit_once(':').map_or(t.len(), |(h, _)| h.len());
+            match shape {
+                Shape::UserAtHost => {
+                    let at = token.rfind('@').expect("user@host");
+                    let user_start = token[..at].rfind(['@', ':', '/']).map_or(0, |i| i + 1);
+                    let host = &token[at + 1..];
+                    let host_end = host.find(':').unwrap_or(host.len());
+                    let (user, host) = (&token[user_start..at], &host[..host_end]);
+                    if !is_pseudonym(user) && !is_placeholder(user) {
+                        f(s + user_start, s + at, Class::User);
+                    }
+                    if !is_pseudonym(host) && !is_placeholder(host) && !is_nobody_address(host) {
+                        f(s + at + 1, s + at + 1 + host_end, Class::Host);
+                    }
+                }
+                Shape::HostName => f(s, s + before_port(token), Class::Host),
+                Shape::Ipv4 => f(s, s + token.find(':').unwrap_or(token.len()), Class::Ip),
+                Shape::Ipv6 => {
+                    let inner = token.trim_start_matches('[');
+                    let start = s + (token.len() - inner.len());
+                    let end = inner.find(']').unwrap_or(inner.len());
+                    f(start, start + end, Class::Ip);
+                }
+                Shape::DomainUser => {
+                    let slash = token.find('\\').expect("DOMAIN\\user");
+                    f(s + slash + 1, e, Class::User);
+                }
+                Shape::HomeDirectory => {
+                    if let Some((from, to)) = home_name(token) {
+                        f(s + from, s + to, Class::User);
+                    }
+                }
+                Shape::Mac => f(s, e, Class::Text),
+                Shape::ClientTuple | Shape::LearnedName => {}
+            }
+        });
     }
 
     fn learned_in(&self, token: &str, ascii: bool) -> Option<Shape> {
@@ -252,25 +309,42 @@ impl Detector {
     }
 
     fn shape_of(&self, token: &str) -> Option<Shape> {
+        let (mut at, mut colon, mut backslash, mut slash, mut dot) =
+            (false, false, false, false, false);
+        for &b in token.as_bytes() {
+            match b {
+                b'@' => at = true,
+                b':' => colon = true,
+                b'\\' => backslash = true,
+                b'/' => slash = true,
+                b'.' => dot = true,
+                _ => {}
+            }
+        }
         // A home directory names its user, whatever file it leads to.
-        if let Some(shape) = home_directory(token) {
+        if (slash || backslash)
+            && let Some(shape) = home_directory(token)
+        {
             return Some(shape);
         }
-        if is_allowed(token) {
+        if dot && is_allowed(token) {
             return None;
         }
-        if token.contains('@') {
+        if at {
             return user_at_host(token);
         }
-        if let Some((domain, user)) = token.split_once('\\') {
+        if backslash && let Some((domain, user)) = token.split_once('\\') {
             return domain_user(domain, user);
         }
-        if token.contains(':') {
+        if colon {
             if is_mac(token) {
                 return Some(Shape::Mac);
             }
             let bare = token.trim_start_matches('[').trim_end_matches(']');
-            if bare.matches(':').count() >= 2 && bare.parse::<Ipv6Addr>().is_ok() {
+            let v6_bytes = bare
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+            if v6_bytes && bare.matches(':').count() >= 2 && bare.parse::<Ipv6Addr>().is_ok() {
                 return self.address(bare, Shape::Ipv6);
             }
             // `host:port`, `ws1.corp.example:27000`
@@ -280,11 +354,11 @@ impl Detector {
             }
             return None;
         }
+        if !dot || slash {
+            return None;
+        }
         if token.parse::<Ipv4Addr>().is_ok() {
             return self.address(token, Shape::Ipv4);
-        }
-        if token.contains('/') {
-            return None;
         }
         is_host_name(token).then_some(Shape::HostName)
     }
@@ -331,6 +405,13 @@ fn json_unescape(line: &str) -> String {
     out
 }
 
+/// Words after which four dotted numbers are a version, not an address.
+fn is_version_word(word: &str) -> bool {
+    ["version", "ver", "v", "release", "rev", "revision", "build"]
+        .iter()
+        .any(|w| w.eq_ignore_ascii_case(word))
+}
+
 /// Words the license managers write as structure (`client info (user,
 /// node, FD)`, `Server's System Date and Time`). A user named `USER` or
 /// `SYSTEM` is still found as written by the exact check; in another case
@@ -351,9 +432,14 @@ fn fold(s: &str) -> String {
 
 /// Strips what commonly ends a token in prose without being part of it.
 fn trim_token(token: &str) -> &str {
-    token
-        .trim_end_matches(['.', ':', '!', '?'])
-        .trim_start_matches(':')
+    let b = token.as_bytes();
+    let end = b.len()
+        - b.iter()
+            .rev()
+            .take_while(|c| matches!(c, b'.' | b':' | b'!' | b'?'))
+            .count();
+    let start = b[..end].iter().take_while(|&&c| c == b':').count();
+    &token[start..end]
 }
 
 /// `u-`, `h-` or `t-` and 16 hex digits: a name pseudonym.
@@ -384,7 +470,18 @@ pub fn is_allowed(token: &str) -> bool {
     if !token.contains('.') {
         return false;
     }
-    let lower = token.to_ascii_lowercase();
+    // This runs on every dotted token: no allocation for short ones.
+    let mut buf = [0u8; 128];
+    let owned;
+    let lower: &str = if token.len() <= buf.len() {
+        let b = &mut buf[..token.len()];
+        b.copy_from_slice(token.as_bytes());
+        b.make_ascii_lowercase();
+        std::str::from_utf8(b).unwrap_or(token)
+    } else {
+        owned = token.to_ascii_lowercase();
+        &owned
+    };
     // The license managers' own and their vendors' web and mail domains.
     const VENDOR_DOMAINS: &[&str] = &[
         "flexerasoftware.com",
@@ -402,7 +499,7 @@ pub fn is_allowed(token: &str) -> bool {
         "x-formation.com",
         "ibm.com",
     ];
-    let domain = lower.rsplit('@').next().unwrap_or(&lower);
+    let domain = lower.rsplit('@').next().unwrap_or(lower);
     let domain = domain
         .trim_start_matches("http://")
         .trim_start_matches("https://")
@@ -440,23 +537,22 @@ pub fn is_allowed(token: &str) -> bool {
 /// A host name with a domain: two or more labels of letters, digits and
 /// `-`, the last alphabetic and at least two letters long.
 fn is_host_name(token: &str) -> bool {
-    let labels: Vec<&str> = token.split('.').collect();
-    if labels.len() < 2 {
+    let Some((first, _)) = token.split_once('.') else {
         return false;
-    }
+    };
+    let last = token.rsplit('.').next().unwrap_or("");
     let label_ok = |l: &str| {
         !l.is_empty()
             && l.len() <= 63
             && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
             && !l.starts_with('-')
     };
-    let last = labels[labels.len() - 1];
-    labels.iter().all(|l| label_ok(l))
+    token.split('.').all(label_ok)
         && last.len() >= 2
         && last.bytes().all(|b| b.is_ascii_alphabetic())
         // `v1.x`, `11.13.a`: versions start with a digit or `v` + digit.
-        && !labels[0].bytes().all(|b| b.is_ascii_digit())
-        && !(labels[0].starts_with('v') && labels[0][1..].bytes().all(|b| b.is_ascii_digit()))
+        && !first.bytes().all(|b| b.is_ascii_digit())
+        && !(first.starts_with('v') && first[1..].bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn user_at_host(token: &str) -> Option<Shape> {
@@ -497,43 +593,61 @@ fn domain_user(domain: &str, user: &str) -> Option<Shape> {
 }
 
 fn home_directory(token: &str) -> Option<Shape> {
-    if !token.contains(['/', '\\']) {
+    home_name(token).map(|_| Shape::HomeDirectory)
+}
+
+/// Where the user's name stands in a home-directory path.
+fn home_name(token: &str) -> Option<(usize, usize)> {
+    // Most paths are no home directory: a look after each separator
+    // before lowercasing.
+    let b = token.as_bytes();
+    let near = |i: usize| {
+        let next = &b[i + 1..];
+        next.len() >= 4
+            && (next[..4].eq_ignore_ascii_case(b"home") || next[..4].eq_ignore_ascii_case(b"user"))
+    };
+    if !memchr::memchr2_iter(b'/', b'\\', b).any(near) {
         return None;
     }
     let lower = token.to_ascii_lowercase();
     for root in ["/home/", "/users/", "c:\\users\\", "c:/users/"] {
         if let Some(i) = lower.find(root) {
-            let rest = &token[i + root.len()..];
+            let start = i + root.len();
+            let rest = &token[start..];
             let name = rest.split(['/', '\\']).next().unwrap_or("");
             let shared = ["public", "default", "all users", "shared"];
             if !name.is_empty()
                 && !is_pseudonym(name)
                 && !shared.contains(&name.to_ascii_lowercase().as_str())
             {
-                return Some(Shape::HomeDirectory);
+                return Some((start, start + name.len()));
             }
         }
     }
     None
 }
 
+/// `00:1A:2B:3C:4D:5E` or `00-1A-2B-3C-4D-5E`.
 fn is_mac(token: &str) -> bool {
-    let parts: Vec<&str> = token.split([':', '-']).collect();
-    parts.len() == 6
-        && parts
-            .iter()
-            .all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit()))
-        && token.bytes().any(|b| b.is_ascii_alphabetic() || b == b':')
-        && !token.contains('-') | !token.contains(':')
+    let b = token.as_bytes();
+    b.len() == 17
+        && matches!(b[2], b':' | b'-')
+        && b.iter().enumerate().all(|(i, &c)| {
+            if i % 3 == 2 {
+                c == b[2]
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
 }
 
 /// A FlexNet SLOG request line's `,(user,node,FD)` whose user or node is
 /// not a pseudonym: its byte range.
 fn client_tuple(line: &str) -> Option<(usize, usize)> {
+    let inner = line.trim_end().strip_suffix(')')?;
     if !line.contains("-SLOG@)") {
         return None;
     }
-    let inner = line.trim_end().strip_suffix(')')?;
     let open = inner.rfind(",(")? + 2;
     let mut parts = inner[open..].rsplitn(3, ',');
     let fd = parts.next()?;

@@ -10,6 +10,7 @@
 
 use std::sync::Arc;
 
+use super::detector::Detector;
 use super::fields::{Selection, Slot, free_text, identifiers, whole_line_is_text};
 use super::names::{self, NameSet};
 use super::pseudonym::{Class, Pseudonyms};
@@ -183,6 +184,8 @@ pub struct Local {
     kept: String,
     /// The current input's name, rewritten, for the generation it was made in.
     source: (String, String, u64),
+    /// Finds identifier-shaped tokens in free text ([`Local::replace_shapes`]).
+    shapes: Detector,
 }
 
 impl Local {
@@ -204,6 +207,7 @@ impl Local {
             raw: String::new(),
             kept: String::new(),
             source: (String::new(), String::new(), u64::MAX),
+            shapes: Detector::default(),
         }
     }
 
@@ -267,6 +271,28 @@ impl Local {
         }
     }
 
+    /// Queues replacements of the identifier-shaped tokens of `text`
+    /// (`user@host`, host names, addresses, `DOMAIN\user`, home
+    /// directories), which starts at `offset`: names no reader learned, as
+    /// in a line no reader understood, keep none of them.
+    fn replace_shapes(&mut self, text: &str, offset: usize) {
+        let (cache, shared, scratch, edits) = (
+            &mut self.cache,
+            &*self.shared,
+            &mut self.scratch,
+            &mut self.edits,
+        );
+        let keep = &self.selection.keep;
+        self.shapes.replaceable(text, |s, e, class| {
+            if keep.contains(&class) {
+                return;
+            }
+            let at = scratch.len();
+            scratch.push_str(cache.get(shared, class, &text[s..e]));
+            edits.push((offset + s, offset + e, at, scratch.len()));
+        });
+    }
+
     /// The event's line with its identifiers replaced: the fields in place,
     /// and known names wherever they appear in its free text. What is left
     /// of the line goes into the leak filter.
@@ -305,10 +331,12 @@ impl Local {
         }
         if whole_line_is_text(ev.kind) {
             self.replace_names(raw, 0, true);
+            self.replace_shapes(raw, 0);
         } else {
             free_text(ev, |_, t| {
                 if let Some((s, e)) = span_in(raw, t) {
                     self.replace_names(&raw[s..e], s, true);
+                    self.replace_shapes(&raw[s..e], s);
                 }
             });
         }
@@ -332,6 +360,7 @@ impl Local {
         self.edits.clear();
         self.scratch.clear();
         self.replace_names(text, 0, true);
+        self.replace_shapes(text, 0);
         self.apply(text, out);
     }
 

@@ -422,10 +422,10 @@ pub fn detection_result(findings: usize) -> Result<(), Error> {
 pub fn print_findings(target: &str, findings: &[Finding]) {
     for f in findings.iter().take(20) {
         eprintln!(
-            "liclog: leak: {target}:{}:{}: a {} survives",
+            "liclog: leak: {target}:{}:{}: {} survives",
             f.line,
             f.column,
-            f.shape.name()
+            f.shape.described()
         );
     }
     if findings.len() > 20 {

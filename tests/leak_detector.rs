@@ -1,0 +1,117 @@
+//! The independent detector as a user meets it: `verify FILE`, the
+//! default check of `anonymize` and `convert --anonymize`, and `--allow`.
+
+mod common;
+
+use common::{assert_exit, dir_with, liclog, stderr};
+
+const LOG: &str = "10:00:00 (lmgrd) FlexNet Licensing (v11.16.2.0 build 1 x64_lsb) started on lic01 (linux) (1/3/2024)\n\
+    10:00:01 (MLM) OUT: \"toolkit.acme.io\" alice@ws1\n\
+    10:00:02 (MLM) IN: \"toolkit.acme.io\" alice@ws1\n";
+
+#[test]
+fn verify_alone_finds_identifier_shapes_in_any_file() {
+    let d = dir_with(&[(
+        "sent.log",
+        b"ok line\nfrom jdoe@ws-build04 at 192.168.77.5\nALICE was here\n",
+    )]);
+    let o = liclog(&["verify", "sent.log"], d.path());
+    assert_exit(&o, 6, "sent.log:2:6: a user@host survives");
+    assert_exit(&o, 6, "sent.log:2:25: an IPv4 address survives");
+    assert!(!stderr(&o).contains("jdoe"), "the finding is never printed");
+    let o = liclog(
+        &[
+            "verify",
+            "--allow",
+            r"192\.168\.77\.5",
+            "--allow",
+            "jdoe@ws-build04",
+            "sent.log",
+        ],
+        d.path(),
+    );
+    assert_exit(&o, 0, "no identifier-shaped token in sent.log");
+    let o = liclog(&["verify", "--allow", "(", "sent.log"], d.path());
+    assert_exit(&o, 2, "--allow \"(\"");
+}
+
+#[test]
+fn verify_with_the_original_finds_names_in_another_case() {
+    let d = dir_with(&[
+        ("a.log", LOG.as_bytes()),
+        ("b.log", b"nothing here but ALICE\n"),
+    ]);
+    let o = liclog(&["verify", "a.log", "b.log"], d.path());
+    assert_exit(&o, 6, "b.log:1:18: a learned name survives");
+}
+
+/// A feature named like a host is not replaced (features are kept), so
+/// the detector stops the run; `--allow` accepts it.
+#[test]
+fn anonymize_fails_on_a_surviving_shape_and_allow_accepts_it() {
+    let d = dir_with(&[("a.log", LOG.as_bytes()), ("k.key", &[b'a'; 64])]);
+    let o = liclog(
+        &["anonymize", "--key-file", "k.key", "-o", "out.log", "a.log"],
+        d.path(),
+    );
+    assert_exit(&o, 6, "out.log:2:22: a host name survives");
+    assert!(!d.path().join("out.log").exists(), "nothing is written");
+    let o = liclog(
+        &[
+            "convert",
+            "--anonymize",
+            "--key-file",
+            "k.key",
+            "-o",
+            "out.jsonl",
+            "a.log",
+        ],
+        d.path(),
+    );
+    assert_exit(&o, 6, "a host name survives");
+    assert!(!d.path().join("out.jsonl").exists());
+    let allow = r"toolkit\.acme\.io";
+    let o = liclog(
+        &[
+            "anonymize",
+            "--key-file",
+            "k.key",
+            "--allow",
+            allow,
+            "-o",
+            "out.log",
+            "a.log",
+        ],
+        d.path(),
+    );
+    assert_exit(&o, 0, "");
+    let out = std::fs::read_to_string(d.path().join("out.log")).unwrap();
+    assert!(out.contains("toolkit.acme.io") && !out.contains("alice"));
+    let o = liclog(
+        &[
+            "convert",
+            "--anonymize",
+            "--key-file",
+            "k.key",
+            "--allow",
+            allow,
+            "a.log",
+        ],
+        d.path(),
+    );
+    assert_exit(&o, 0, "");
+    // --also replaces the field instead.
+    let o = liclog(
+        &[
+            "anonymize",
+            "--key-file",
+            "k.key",
+            "--also",
+            "feature",
+            "a.log",
+        ],
+        d.path(),
+    );
+    assert_exit(&o, 0, "");
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("toolkit"));
+}
