@@ -1,0 +1,287 @@
+//! The shapes the detector knows, and what it lets pass: the token-level
+//! tests behind [`super::Detector`].
+
+use std::net::IpAddr;
+
+use unicode_normalization::UnicodeNormalization;
+
+use super::Shape;
+
+/// A JSON text's escapes undone: `\\` is `\`, `\uXXXX` its character,
+/// and the other escapes (`\t`, `\n`, `\"`, ...) a space, which separates
+/// tokens as the characters they stand for do.
+pub(super) fn json_unescape(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('\\') => out.push('\\'),
+            Some('u') => {
+                let hex: String = chars.by_ref().take(4).collect();
+                let decoded = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32);
+                out.push(decoded.unwrap_or(' '));
+            }
+            Some(_) | None => out.push(' '),
+        }
+    }
+    out
+}
+
+/// Words after which four dotted numbers are a version, not an address.
+pub(super) fn is_version_word(word: &str) -> bool {
+    ["version", "ver", "v", "release", "rev", "revision", "build"]
+        .iter()
+        .any(|w| w.eq_ignore_ascii_case(word))
+}
+
+/// Words the license managers write as structure (`client info (user,
+/// node, FD)`, `Server's System Date and Time`). A user named `USER` or
+/// `SYSTEM` is still found as written by the exact check; in another case
+/// such a word is the log's own.
+pub(super) fn is_vocabulary(token: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "user", "users", "system", "host", "hosts", "node", "nodes", "server", "servers", "time",
+        "date", "license", "licenses", "feature", "features", "client", "clients", "daemon",
+        "vendor", "port", "status", "version", "product", "error", "warning", "info",
+    ];
+    WORDS.iter().any(|w| w.eq_ignore_ascii_case(token))
+}
+
+/// Lowercase and NFC: how learned names and tokens are compared.
+pub(super) fn fold(s: &str) -> String {
+    s.nfc().flat_map(char::to_lowercase).collect()
+}
+
+/// Strips what commonly ends a token in prose without being part of it.
+pub(super) fn trim_token(token: &str) -> &str {
+    let b = token.as_bytes();
+    let end = b.len()
+        - b.iter()
+            .rev()
+            .take_while(|c| matches!(c, b'.' | b':' | b'!' | b'?'))
+            .count();
+    let start = b[..end].iter().take_while(|&&c| c == b':').count();
+    &token[start..end]
+}
+
+/// `u-`, `h-` or `t-` and 16 hex digits: a name pseudonym.
+pub fn is_pseudonym(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 18
+        && matches!(b[0], b'u' | b'h' | b't')
+        && b[1] == b'-'
+        && b[2..]
+            .iter()
+            .all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Values that name nobody: FlexNet's `LM_SERVER`, an empty field, `-`.
+pub(super) fn is_placeholder(s: &str) -> bool {
+    matches!(s, "" | "-" | "LM_SERVER" | "\"\"")
+}
+
+pub(super) fn is_nobody_address(a: &str) -> bool {
+    match a.parse::<IpAddr>() {
+        Ok(ip) => ip.is_loopback() || ip.is_unspecified() || ip.is_multicast(),
+        Err(_) => false,
+    }
+}
+
+/// The allow-list: tokens shaped like an identifier that name nobody.
+pub fn is_allowed(token: &str) -> bool {
+    if !token.contains('.') {
+        return false;
+    }
+    // This runs on every dotted token: no allocation for short ones.
+    let mut buf = [0u8; 128];
+    let owned;
+    let lower: &str = if token.len() <= buf.len() {
+        let b = &mut buf[..token.len()];
+        b.copy_from_slice(token.as_bytes());
+        b.make_ascii_lowercase();
+        std::str::from_utf8(b).unwrap_or(token)
+    } else {
+        owned = token.to_ascii_lowercase();
+        &owned
+    };
+    // The license managers' own and their vendors' web and mail domains.
+    const VENDOR_DOMAINS: &[&str] = &[
+        "flexerasoftware.com",
+        "flexera.com",
+        "revenera.com",
+        "acresso.com",
+        "flexnetoperations.com",
+        "macrovision.com",
+        "globetrotter.com",
+        "reprisesoftware.com",
+        "thalesgroup.com",
+        "safenet-inc.com",
+        "sentinel.thalesgroup.com",
+        "gemalto.com",
+        "x-formation.com",
+        "ibm.com",
+    ];
+    let domain = lower.rsplit('@').next().unwrap_or(lower);
+    let domain = domain
+        .trim_start_matches("http://")
+        .trim_start_matches("https://")
+        .split('/')
+        .next()
+        .unwrap_or("");
+    let under = |d: &str| {
+        domain
+            .strip_suffix(d)
+            .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+    };
+    if VENDOR_DOMAINS.iter().any(|d| under(d)) {
+        return true;
+    }
+    // Files: license, option, log and program files, and source files
+    // named in vendor messages.
+    const FILE_EXTENSIONS: &[&str] = &[
+        "dat", "lic", "opt", "log", "txt", "exe", "dll", "so", "dylib", "conf", "cfg", "ini",
+        "xml", "json", "csv", "dlog", "rlog", "pid", "lock", "c", "cpp", "h", "java", "py", "sh",
+        "bat", "cmd", "out", "err", "tmp", "gz", "zip", "set", "lst", "bin",
+    ];
+    // `license.dat`, and rotated or saved copies: `report.log.old`,
+    // `lserv.log.01`, `license.lic.bak`.
+    const COPY_SUFFIXES: &[&str] = &["old", "bak", "orig", "prev", "save", "sav", "new"];
+    let mut labels = lower.split('.').skip(1).peekable();
+    while let Some(label) = labels.next() {
+        let last = labels.peek().is_none();
+        if FILE_EXTENSIONS.contains(&label) || (last && COPY_SUFFIXES.contains(&label)) {
+            return true;
+        }
+    }
+    false
+}
+
+/// A host name with a domain: two or more labels of letters, digits and
+/// `-`, the last alphabetic and at least two letters long.
+pub(super) fn is_host_name(token: &str) -> bool {
+    let Some((first, _)) = token.split_once('.') else {
+        return false;
+    };
+    let last = token.rsplit('.').next().unwrap_or("");
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+    };
+    token.split('.').all(label_ok)
+        && last.len() >= 2
+        && last.bytes().all(|b| b.is_ascii_alphabetic())
+        // `v1.x`, `11.13.a`: versions start with a digit or `v` + digit.
+        && !first.bytes().all(|b| b.is_ascii_digit())
+        && !(first.starts_with('v') && first[1..].bytes().all(|b| b.is_ascii_digit()))
+}
+
+pub(super) fn user_at_host(token: &str) -> Option<Shape> {
+    let (user, host) = token.rsplit_once('@')?;
+    let user = user.rsplit(['@', ':', '/']).next().unwrap_or(user);
+    let host = host.split(':').next().unwrap_or(host);
+    let plain = |s: &str| is_pseudonym(s) || is_placeholder(s) || is_nobody_address(s);
+    if plain(user) && plain(host) {
+        return None;
+    }
+    // `@` alone, `@@`, `x@`: no user and host.
+    if user.is_empty() || host.is_empty() {
+        return None;
+    }
+    Some(Shape::UserAtHost)
+}
+
+/// `DOMAIN\user`. Not a JSON or C escape (`text\t`, `Jos\u00e9`).
+pub(super) fn domain_user(domain: &str, user: &str) -> Option<Shape> {
+    let escape = user.len() == 1
+        || (user.len() == 5
+            && user.starts_with('u')
+            && user[1..].bytes().all(|b| b.is_ascii_hexdigit()));
+    if escape {
+        return None;
+    }
+    let word = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    };
+    (word(domain)
+        && word(user)
+        && !user.contains('\\')
+        && !is_pseudonym(user)
+        && domain.bytes().any(|b| b.is_ascii_alphabetic()))
+    .then_some(Shape::DomainUser)
+}
+
+pub(super) fn home_directory(token: &str) -> Option<Shape> {
+    home_name(token).map(|_| Shape::HomeDirectory)
+}
+
+/// Where the user's name stands in a home-directory path.
+pub(super) fn home_name(token: &str) -> Option<(usize, usize)> {
+    // Most paths are no home directory: a look after each separator
+    // before lowercasing.
+    let b = token.as_bytes();
+    let near = |i: usize| {
+        let next = &b[i + 1..];
+        next.len() >= 4
+            && (next[..4].eq_ignore_ascii_case(b"home") || next[..4].eq_ignore_ascii_case(b"user"))
+    };
+    if !memchr::memchr2_iter(b'/', b'\\', b).any(near) {
+        return None;
+    }
+    let lower = token.to_ascii_lowercase();
+    for root in ["/home/", "/users/", "c:\\users\\", "c:/users/"] {
+        if let Some(i) = lower.find(root) {
+            let start = i + root.len();
+            let rest = &token[start..];
+            let name = rest.split(['/', '\\']).next().unwrap_or("");
+            let shared = ["public", "default", "all users", "shared"];
+            if !name.is_empty()
+                && !is_pseudonym(name)
+                && !shared.contains(&name.to_ascii_lowercase().as_str())
+            {
+                return Some((start, start + name.len()));
+            }
+        }
+    }
+    None
+}
+
+/// `00:1A:2B:3C:4D:5E` or `00-1A-2B-3C-4D-5E`.
+pub(super) fn is_mac(token: &str) -> bool {
+    let b = token.as_bytes();
+    b.len() == 17
+        && matches!(b[2], b':' | b'-')
+        && b.iter().enumerate().all(|(i, &c)| {
+            if i % 3 == 2 {
+                c == b[2]
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
+}
+
+/// A FlexNet SLOG request line's `,(user,node,FD)` whose user or node is
+/// not a pseudonym: its byte range.
+pub(super) fn client_tuple(line: &str) -> Option<(usize, usize)> {
+    let inner = line.trim_end().strip_suffix(')')?;
+    if !line.contains("-SLOG@)") {
+        return None;
+    }
+    let open = inner.rfind(",(")? + 2;
+    let mut parts = inner[open..].rsplitn(3, ',');
+    let fd = parts.next()?;
+    let host = parts.next()?;
+    let user = parts.next()?;
+    if fd.is_empty() || !fd.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let plain = |s: &str| s.trim().is_empty() || is_pseudonym(s);
+    (!(plain(user) && plain(host))).then_some((open - 1, inner.len() + 1))
+}
