@@ -49,6 +49,8 @@ Examples:
   liclog detect /var/log/flexlm/*
   liclog keygen -o ~/.liclog.key
   liclog anonymize --key-file ~/.liclog.key -o clean.log lmgrd.log
+  liclog verify clean.log
+  liclog anonymize --key-file ~/.liclog.key --allow 'build[0-9]+[.]corp[.]example' -o clean.log lmgrd.log
   LICLOG_KEY_FILE=~/.liclog.key liclog anonymize -o outdir/ lserv.log report.log
   liclog convert --anonymize --key-file ~/.liclog.key --to csv -o usage.csv lmgrd.log";
 
