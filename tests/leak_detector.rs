@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{assert_exit, dir_with, liclog, stderr};
+use common::{anonymize, assert_exit, dir_with, liclog, stderr};
 
 const LOG: &str = "10:00:00 (lmgrd) FlexNet Licensing (v11.16.2.0 build 1 x64_lsb) started on lic01 (linux) (1/3/2024)\n\
     10:00:01 (MLM) OUT: \"toolkit.acme.io\" alice@ws1\n\
@@ -50,10 +50,7 @@ fn verify_with_the_original_finds_names_in_another_case() {
 #[test]
 fn anonymize_fails_on_a_surviving_shape_and_allow_accepts_it() {
     let d = dir_with(&[("a.log", LOG.as_bytes()), ("k.key", &[b'a'; 64])]);
-    let o = liclog(
-        &["anonymize", "--key-file", "k.key", "-o", "out.log", "a.log"],
-        d.path(),
-    );
+    let o = anonymize(&["-o", "out.log", "a.log"], d.path());
     assert_exit(&o, 6, "out.log:2:22: a host name survives");
     assert!(!d.path().join("out.log").exists(), "nothing is written");
     let o = liclog(
@@ -71,19 +68,7 @@ fn anonymize_fails_on_a_surviving_shape_and_allow_accepts_it() {
     assert_exit(&o, 6, "a host name survives");
     assert!(!d.path().join("out.jsonl").exists());
     let allow = r"toolkit\.acme\.io";
-    let o = liclog(
-        &[
-            "anonymize",
-            "--key-file",
-            "k.key",
-            "--allow",
-            allow,
-            "-o",
-            "out.log",
-            "a.log",
-        ],
-        d.path(),
-    );
+    let o = anonymize(&["--allow", allow, "-o", "out.log", "a.log"], d.path());
     assert_exit(&o, 0, "");
     let out = std::fs::read_to_string(d.path().join("out.log")).unwrap();
     assert!(out.contains("toolkit.acme.io") && !out.contains("alice"));
@@ -101,17 +86,7 @@ fn anonymize_fails_on_a_surviving_shape_and_allow_accepts_it() {
     );
     assert_exit(&o, 0, "");
     // --also replaces the field instead.
-    let o = liclog(
-        &[
-            "anonymize",
-            "--key-file",
-            "k.key",
-            "--also",
-            "feature",
-            "a.log",
-        ],
-        d.path(),
-    );
+    let o = anonymize(&["--also", "feature", "a.log"], d.path());
     assert_exit(&o, 0, "");
     assert!(!String::from_utf8_lossy(&o.stdout).contains("toolkit"));
 }

@@ -77,3 +77,10 @@ pub fn piped(args: &[&str], dir: &Path) -> Command {
         .stderr(Stdio::piped());
     c
 }
+
+/// `liclog anonymize --key-file k.key ARGS` in `dir` (which holds `k.key`).
+pub fn anonymize(args: &[&str], dir: &Path) -> Output {
+    let mut all = vec!["anonymize", "--key-file", "k.key"];
+    all.extend_from_slice(args);
+    liclog(&all, dir)
+}

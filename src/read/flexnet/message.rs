@@ -149,23 +149,13 @@ pub fn classify(body: &str) -> Message<'_> {
             if let Some(files) = body.strip_prefix("License file(s): ") {
                 return Message::LicenseFiles(files.trim());
             }
-            if let Some(host) = body.strip_prefix("Lost connection to ") {
-                let host = host.split_ascii_whitespace().next();
-                return Message::Client {
-                    topic: "network",
-                    user: None,
-                    host,
-                };
+            if let Some(m) = host_after(body, "Lost connection to ", "network") {
+                return m;
             }
         }
         b'H' => {
-            if let Some(host) = body.strip_prefix("Host used in license file: ") {
-                let host = host.split_ascii_whitespace().next();
-                return Message::Client {
-                    topic: "license_files",
-                    user: None,
-                    host,
-                };
+            if let Some(m) = host_after(body, "Host used in license file: ", "license_files") {
+                return m;
             }
         }
         b'R' if body.starts_with("REMOVING ") => {
@@ -222,6 +212,16 @@ pub fn classify(body: &str) -> Message<'_> {
         };
     }
     Message::Other { topic: topic(body) }
+}
+
+/// A line that names a host after a fixed `prefix`.
+fn host_after<'a>(body: &'a str, prefix: &str, topic: &'static str) -> Option<Message<'a>> {
+    let host = body.strip_prefix(prefix)?.split_ascii_whitespace().next();
+    Some(Message::Client {
+        topic,
+        user: None,
+        host,
+    })
 }
 
 /// The `(user,node,FD)` group that ends an SLOG request line. The user
