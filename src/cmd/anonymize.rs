@@ -66,6 +66,8 @@ pub fn run(args: Args) -> u8 {
 }
 
 fn anonymize(args: Args) -> Result<u8, Error> {
+    // Bad patterns fail before any work.
+    Detector::new(&args.allow).map_err(Error::Usage)?;
     let (key, warning) = Key::from_option_or_env(args.key_file.as_deref())?;
     if let Some(w) = warning {
         eprintln!("liclog: warning: {w}");
@@ -128,8 +130,6 @@ fn anonymize(args: Args) -> Result<u8, Error> {
     };
     let (mut outputs, mut failures) = run.write_all(false)?;
     if verify {
-        // Bad patterns fail before any work.
-        Detector::new(&args.allow).map_err(Error::Usage)?;
         let leaks = run.scan(&outputs, &shared.suspects())?;
         if !leaks.is_empty() {
             // Names met after a line that repeats them: write everything
