@@ -18,6 +18,7 @@ pub mod names;
 pub mod pseudonym;
 pub mod rewrite;
 pub mod shared;
+pub mod structure;
 pub mod tokens;
 
 pub use self::key::{KEY_ENV, Key};

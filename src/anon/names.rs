@@ -82,7 +82,12 @@ impl NameSet {
     pub fn insert_with(&mut self, class: Class, name: &str, mut added: impl FnMut(u32)) {
         let too_short = name.len() < MIN_FREE_TEXT
             || (name.len() < 4 * MIN_FREE_TEXT && name.chars().count() < MIN_FREE_TEXT);
-        if too_short || name.bytes().all(|b| b.is_ascii_digit()) {
+        // A keyword of the formats stands for itself in text (see
+        // `structure`): only its fields are replaced.
+        if too_short
+            || name.bytes().all(|b| b.is_ascii_digit())
+            || super::structure::is_structure_word(name)
+        {
             return;
         }
         // A name without a word character cannot be told apart in text.

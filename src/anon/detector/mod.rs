@@ -23,8 +23,7 @@ mod shapes;
 
 use self::shapes::{
     client_tuple, domain_user, fold, home_directory, home_name, is_host_name, is_mac,
-    is_nobody_address, is_placeholder, is_version_word, is_vocabulary, json_unescape, trim_token,
-    user_at_host,
+    is_nobody_address, is_placeholder, is_version_word, json_unescape, trim_token, user_at_host,
 };
 pub use self::shapes::{is_allowed, is_pseudonym};
 use super::pseudonym::Class;
@@ -158,7 +157,9 @@ impl Detector {
     /// Also finds tokens equal to `name` in any letter case or Unicode
     /// normalisation (the exact check finds it as written).
     pub fn learn(&mut self, name: &str) {
-        if name.chars().count() >= super::names::MIN_FREE_TEXT {
+        if name.chars().count() >= super::names::MIN_FREE_TEXT
+            && !super::structure::is_structure_word(name)
+        {
             let folded = fold(name);
             // An NFD token is longer than the NFC name it equals.
             self.longest = self.longest.max(folded.len() * 3);
@@ -312,7 +313,7 @@ impl Detector {
         } else {
             self.learned.contains(&fold(token))
         };
-        (hit && !is_vocabulary(token)).then_some(Shape::LearnedName)
+        hit.then_some(Shape::LearnedName)
     }
 
     fn shape_of(&self, token: &str) -> Option<Shape> {

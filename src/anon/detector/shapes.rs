@@ -38,19 +38,6 @@ pub(super) fn is_version_word(word: &str) -> bool {
         .any(|w| w.eq_ignore_ascii_case(word))
 }
 
-/// Words the license managers write as structure (`client info (user,
-/// node, FD)`, `Server's System Date and Time`). A user named `USER` or
-/// `SYSTEM` is still found as written by the exact check; in another case
-/// such a word is the log's own.
-pub(super) fn is_vocabulary(token: &str) -> bool {
-    const WORDS: &[&str] = &[
-        "user", "users", "system", "host", "hosts", "node", "nodes", "server", "servers", "time",
-        "date", "license", "licenses", "feature", "features", "client", "clients", "daemon",
-        "vendor", "port", "status", "version", "product", "error", "warning", "info",
-    ];
-    WORDS.iter().any(|w| w.eq_ignore_ascii_case(token))
-}
-
 /// Lowercase and NFC: how learned names and tokens are compared.
 pub(super) fn fold(s: &str) -> String {
     s.nfc().flat_map(char::to_lowercase).collect()
