@@ -90,3 +90,17 @@ fn anonymize_fails_on_a_surviving_shape_and_allow_accepts_it() {
     assert_exit(&o, 0, "");
     assert!(!String::from_utf8_lossy(&o.stdout).contains("toolkit"));
 }
+
+/// An NFD `José` in free text is not the NFC `José` of the user field to
+/// the rewrite, which works on the text's bytes; the detector compares
+/// normalised names, so the run stops rather than leak it.
+#[test]
+fn an_nfd_name_in_free_text_is_caught() {
+    let log = "10:00:00 (lmgrd) FlexNet Licensing (v11.16.2.0 build 1 x64_lsb) started on lic01 (linux) (1/3/2024)\n\
+        10:00:01 (MLM) OUT: \"f\" Jos\u{e9}@ws1\n\
+        10:00:02 (lmgrd) note: Jose\u{301} left\n";
+    let d = dir_with(&[("a.log", log.as_bytes()), ("k.key", &[b'a'; 64])]);
+    let o = anonymize(&["-o", "out.log", "a.log"], d.path());
+    assert_exit(&o, 6, "out.log:3:24: a learned name survives");
+    assert!(!d.path().join("out.log").exists());
+}

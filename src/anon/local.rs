@@ -34,8 +34,9 @@ struct Cached {
     pseudonym_len: usize,
     /// The batch in which the name was last met under `class`.
     batch: u32,
-    /// Its ids in `Cache::met`: the name's, and a host's short name's.
-    met_ids: [u32; 2],
+    /// Its ids in `Cache::met` (the name's, a host's short name's, a user
+    /// name's parts'): `Cache::met_ids[start..end]`.
+    met_ids: (u32, u32),
 }
 
 /// The pseudonyms this thread made, and the names it met: each with the
@@ -54,6 +55,8 @@ struct Cache {
     met: NameSet,
     /// Per id of `met`, per class: the batch in which it was last met.
     met_in: Vec<[u32; 5]>,
+    /// The ids of `met` each entry stands for, entry after entry.
+    met_ids: Vec<u32>,
 }
 
 impl Cache {
@@ -66,6 +69,7 @@ impl Cache {
             batch_id: 1,
             met: NameSet::default(),
             met_in: Vec::new(),
+            met_ids: Vec::new(),
         }
     }
 
@@ -81,7 +85,8 @@ impl Cache {
         let e = &mut self.entries[i];
         if e.batch != self.batch_id {
             e.batch = self.batch_id;
-            for id in e.met_ids.into_iter().filter(|&id| id != NONE) {
+            let (start, end) = e.met_ids;
+            for &id in &self.met_ids[start as usize..end as usize] {
                 self.met_in[id as usize][c] = self.batch_id;
             }
         }
@@ -114,14 +119,10 @@ impl Cache {
             s = (s + 1) & mask;
         }
         shared.note(Pseudonyms::class_of(class, value), value);
-        let mut met_ids = [NONE; 2];
-        let mut n = 0;
-        self.met.insert_with(class, value, |id| {
-            if let Some(slot) = met_ids.get_mut(n) {
-                *slot = id;
-                n += 1;
-            }
-        });
+        let start = self.met_ids.len() as u32;
+        let ids = &mut self.met_ids;
+        self.met.insert_with(class, value, |id| ids.push(id));
+        let met_ids = (start, self.met_ids.len() as u32);
         self.met_in.resize(self.met.len(), [0; 5]);
         let at = self.text.len();
         self.text.push_str(value);
@@ -173,8 +174,10 @@ pub struct Local {
     /// the replacement's range in `scratch`.
     edits: Vec<(usize, usize, usize, usize)>,
     scratch: String,
-    /// Names found in a free text: (start, end, class).
-    hits: Vec<(usize, usize, Class)>,
+    /// Names found in a free text: (start, end, class, the name as met
+    /// in `hit_names`), for the name may stand in the text in another case.
+    hits: Vec<(usize, usize, Class, usize, usize)>,
+    hit_names: String,
     /// Buffers of [`Local::anonymized`], kept between events.
     fields: String,
     texts: String,
@@ -200,6 +203,7 @@ impl Local {
             edits: Vec::new(),
             scratch: String::new(),
             hits: Vec::new(),
+            hit_names: String::new(),
             fields: String::new(),
             texts: String::new(),
             slots: Vec::new(),
@@ -243,8 +247,9 @@ impl Local {
     /// and (`with_batch`) those met earlier in this batch.
     fn replace_names(&mut self, text: &str, offset: usize, with_batch: bool) {
         let cache = &self.cache;
-        let hits = &mut self.hits;
+        let (hits, hit_names) = (&mut self.hits, &mut self.hit_names);
         hits.clear();
+        hit_names.clear();
         let sets: &[&NameSet] = if with_batch {
             &[&self.known, &cache.met]
         } else {
@@ -260,12 +265,17 @@ impl Local {
                     cache.met_now(id)
                 }
             },
-            |h| hits.push((h.start, h.end, h.class)),
+            |h| {
+                let at = hit_names.len();
+                hit_names.push_str(h.name);
+                hits.push((h.start, h.end, h.class, at, hit_names.len()));
+            },
         );
-        for &(s, e, class) in &self.hits {
+        for &(s, e, class, ns, ne) in &self.hits {
+            // The pseudonym of the name as met, whatever case it has here.
             let at = self.scratch.len();
             self.scratch
-                .push_str(self.cache.get(&self.shared, class, &text[s..e]));
+                .push_str(self.cache.get(&self.shared, class, &self.hit_names[ns..ne]));
             self.edits
                 .push((offset + s, offset + e, at, self.scratch.len()));
         }

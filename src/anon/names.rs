@@ -7,7 +7,7 @@
 //! a time, as a log reveals them, at no rebuilding cost.
 
 use super::pseudonym::Class;
-use super::tokens::{FastMap, hash, is_word, runs, same};
+use super::tokens::{FastMap, hash, is_word, runs, same, same_in_any_case};
 
 /// Names shorter than this are replaced in their fields only: as words in
 /// free text they cannot be told from ordinary words.
@@ -80,6 +80,10 @@ impl NameSet {
     /// [`NameSet::insert`], calling `added(id)` with the entry of the name
     /// and of its short name (ids are dense: `0..len()`).
     pub fn insert_with(&mut self, class: Class, name: &str, mut added: impl FnMut(u32)) {
+        self.insert_dyn(class, name, &mut added);
+    }
+
+    fn insert_dyn(&mut self, class: Class, name: &str, added: &mut dyn FnMut(u32)) {
         let too_short = name.len() < MIN_FREE_TEXT
             || (name.len() < 4 * MIN_FREE_TEXT && name.chars().count() < MIN_FREE_TEXT);
         // A keyword of the formats stands for itself in text (see
@@ -105,7 +109,10 @@ impl NameSet {
         };
         added(id);
         if let Some(short) = short_name(class, name) {
-            self.insert_with(class, short, added);
+            self.insert_dyn(class, short, added);
+        }
+        for part in user_parts(class, name) {
+            self.insert_dyn(class, part, added);
         }
     }
 
@@ -161,6 +168,22 @@ pub fn short_name(class: Class, name: &str) -> Option<&str> {
         .flatten()
 }
 
+/// The parts of a user name that name the user on their own: each word of
+/// a name with spaces (`Núñez` of `José Núñez`), and the local part of a
+/// user written as an address (`jdoe` of `jdoe@corp.example`). Words
+/// shorter than three characters are left out by the set, as every name.
+pub fn user_parts(class: Class, name: &str) -> impl Iterator<Item = &str> {
+    let user = class == Class::User;
+    let words = name
+        .split_whitespace()
+        .filter(move |_| user && name.contains(' '));
+    let local = name
+        .split_once('@')
+        .map(|(l, _)| l)
+        .filter(|l| user && !l.is_empty() && !l.contains(' '));
+    words.chain(local)
+}
+
 fn first_run(name: &str) -> Option<(usize, usize)> {
     let mut first = None;
     runs(name, |s, e| {
@@ -202,20 +225,28 @@ pub fn find_where<'s>(
                     continue;
                 };
                 let end = start + en.len;
-                if start < taken
-                    || !text
-                        .get(start..end)
-                        .is_some_and(|t| same(t.as_bytes(), name.as_bytes()))
-                    || !is_token(text, start, end)
-                {
+                let Some(t) = text.get(start..end).filter(|_| start >= taken) else {
+                    continue;
+                };
+                let exact = same(t.as_bytes(), name.as_bytes());
+                if !(exact || same_in_any_case(t, name)) || !is_token(text, start, end) {
                     continue;
                 }
                 let Some(class) = class_of(n, id, en.class) else {
                     continue;
                 };
+                // Longest, then first class; among names that differ in
+                // case only, the one written so, else the smallest: the
+                // same choice whatever order the names were met in.
+                let rank = (std::cmp::Reverse(end - start), class, !exact, name);
                 let better = best.is_none_or(|b| {
-                    end - start > b.end - b.start
-                        || (end - start == b.end - b.start && class < b.class)
+                    let b_exact = text[b.start..b.end] == *b.name;
+                    rank < (
+                        std::cmp::Reverse(b.end - b.start),
+                        b.class,
+                        !b_exact,
+                        b.name,
+                    )
                 });
                 if better {
                     best = Some(Hit {

@@ -103,7 +103,11 @@ impl Shared {
         let mut out = NameSet::default();
         for (class, name) in met.iter() {
             let short = names::short_name(*class, name);
-            if self.seen.may_contain(name) || short.is_some_and(|s| self.seen.may_contain(s)) {
+            let mut parts = names::user_parts(*class, name);
+            if self.seen.may_contain(name)
+                || short.is_some_and(|s| self.seen.may_contain(s))
+                || parts.any(|p| self.seen.may_contain(p))
+            {
                 out.insert(*class, name);
             }
         }
@@ -128,6 +132,7 @@ impl Shared {
                 detector.pseudonym_address(&self.pseudonyms.make(*class, name));
             } else {
                 detector.learn(name);
+                names::user_parts(*class, name).for_each(|p| detector.learn(p));
             }
         }
         Ok(detector)

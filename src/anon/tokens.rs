@@ -83,17 +83,42 @@ pub fn runs(text: &str, mut f: impl FnMut(usize, usize)) {
     runs_with_digits(text, |s, e, _| f(s, e));
 }
 
+/// A hash that ignores letter case: bit 5 of every byte is set first, which
+/// lowercases ASCII letters (and the Latin-1 letters' second UTF-8 byte,
+/// `É` and `é`) and changes no other byte a word run holds but `_`. Names
+/// are found in text in any case ([`crate::anon::names`]), and equal runs
+/// are told apart by comparing them.
 pub fn hash(run: &[u8]) -> u64 {
     const K: u64 = 0x517c_c1b7_2722_0a95;
+    const CASE: u64 = 0x2020_2020_2020_2020;
     let mut h: u64 = run.len() as u64;
     let mut chunks = run.chunks_exact(8);
     for c in &mut chunks {
-        h = fold(h ^ u64::from_le_bytes(c.try_into().expect("8 bytes")), K);
+        h = fold(
+            h ^ (u64::from_le_bytes(c.try_into().expect("8 bytes")) | CASE),
+            K,
+        );
     }
+    let rest = chunks.remainder();
+    let tail_case = match rest.len() {
+        0 => 0,
+        1..4 => 0x20_2020,
+        _ => CASE,
+    };
     // Each step spreads every input bit over the whole word: the filter,
     // the caches and the maps take their index from either end. Never 0,
     // the empty slot of a `Recorder`.
-    fold(h ^ tail(chunks.remainder()), 0x9e37_79b9_7f4a_7c15) | 1
+    fold(h ^ (tail(rest) | tail_case), 0x9e37_79b9_7f4a_7c15) | 1
+}
+
+/// Whether two runs of text are the same name in any letter case.
+pub fn same_in_any_case(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
 }
 
 /// The product's two halves folded together (one multiplication): a bit
@@ -362,5 +387,20 @@ mod tests {
             .map(|i| hash(format!("user{i:03}").as_bytes()) >> 54)
             .collect();
         assert!(slots.len() > 90, "{}", slots.len());
+    }
+
+    #[test]
+    fn the_hash_ignores_letter_case() {
+        for (a, b) in [
+            ("alice", "ALICE"),
+            ("ws-01.Corp", "WS-01.corp"),
+            ("Núñez", "NÚÑEZ"),
+            ("a_longer_name_x", "A_LONGER_NAME_X"),
+        ] {
+            assert_eq!(hash(a.as_bytes()), hash(b.as_bytes()), "{a}");
+            assert!(same_in_any_case(a, b));
+        }
+        assert_ne!(hash(b"alice"), hash(b"alicf"));
+        assert!(!same_in_any_case("alice", "alicf"));
     }
 }
