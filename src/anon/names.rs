@@ -7,7 +7,7 @@
 //! a time, as a log reveals them, at no rebuilding cost.
 
 use super::pseudonym::Class;
-use super::tokens::{FastMap, hash, is_word, runs, same, same_in_any_case};
+use super::tokens::{FastMap, hash, is_word, runs, same, same_in_any_case, script_changes};
 
 /// Names shorter than this are replaced in their fields only: as words in
 /// free text they cannot be told from ordinary words.
@@ -265,11 +265,21 @@ pub fn find_where<'s>(
     });
 }
 
-/// Whether `text[start..end]` stands alone: no word character touches it.
+/// Whether `text[start..end]` stands alone: no word character of the same
+/// script kind touches it (`kenji` stands alone in `ユーザーkenjiが`).
 pub fn is_token(text: &str, start: usize, end: usize) -> bool {
+    let (first, last) = (
+        text[start..end].chars().next(),
+        text[..end].chars().next_back(),
+    );
     let before = text[..start].chars().next_back();
     let after = text[end..].chars().next();
-    !before.is_some_and(is_word) && !after.is_some_and(is_word)
+    let joins = |outside: Option<char>, edge: Option<char>| match (outside, edge) {
+        (Some(o), Some(e)) => is_word(o) && !script_changes(o, e),
+        (Some(o), None) => is_word(o),
+        (None, _) => false,
+    };
+    !joins(before, first) && !joins(after, last)
 }
 
 #[cfg(test)]

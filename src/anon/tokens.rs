@@ -39,8 +39,33 @@ const CLASS: [u8; 256] = {
     t
 };
 
+/// A word character of a script written without spaces between words
+/// (Japanese kana and kanji, Chinese, Korean): a change between these and
+/// other letters is a word boundary too, as in `ユーザーkenjiがログイン`.
+const EAST_ASIAN: u8 = 4;
+
+/// Whether `c` is of a script written without spaces.
+pub fn is_east_asian(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF     // hiragana, katakana
+        | 0x31F0..=0x31FF   // katakana phonetic extensions
+        | 0x3400..=0x4DBF   // CJK extension A
+        | 0x4E00..=0x9FFF   // CJK unified ideographs
+        | 0xAC00..=0xD7AF   // hangul syllables
+        | 0xF900..=0xFAFF   // CJK compatibility ideographs
+        | 0xFF66..=0xFF9F   // halfwidth katakana
+        | 0x20000..=0x2FFFF // CJK extensions B and on
+    )
+}
+
+/// Whether a run of word characters ends between `a` and `b`: a change of
+/// script between east Asian and other letters.
+pub fn script_changes(a: char, b: char) -> bool {
+    is_east_asian(a) != is_east_asian(b)
+}
+
 /// Calls `f(start, end, digits_only)` for each maximal run of word
-/// characters in `text`.
+/// characters of one script kind in `text`.
 fn runs_with_digits(text: &str, mut f: impl FnMut(usize, usize, bool)) {
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -53,13 +78,15 @@ fn runs_with_digits(text: &str, mut f: impl FnMut(usize, usize, bool)) {
         }
         let start = i;
         let mut digits = c == DIGIT;
+        let mut east = c == EAST_ASIAN;
         i += w;
         while i < bytes.len() {
             let (c, w) = class_at(text, i);
-            if c == OTHER {
+            if c == OTHER || (c == EAST_ASIAN) != east {
                 break;
             }
             digits &= c == DIGIT;
+            east = c == EAST_ASIAN;
             i += w;
         }
         f(start, i, digits);
@@ -72,7 +99,14 @@ fn class_at(text: &str, i: usize) -> (u8, usize) {
     match CLASS[text.as_bytes()[i] as usize] {
         NON_ASCII => {
             let c = text[i..].chars().next().expect("a char boundary");
-            (if is_word(c) { WORD } else { OTHER }, c.len_utf8())
+            let class = if !is_word(c) {
+                OTHER
+            } else if is_east_asian(c) {
+                EAST_ASIAN
+            } else {
+                WORD
+            };
+            (class, c.len_utf8())
         }
         class => (class, 1),
     }
