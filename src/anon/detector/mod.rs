@@ -73,6 +73,23 @@ impl Shape {
     }
 }
 
+/// The byte ranges of `token` between changes of script kind (east Asian
+/// or not), as the rewrite's word runs are cut.
+fn script_pieces(token: &str) -> Vec<(usize, usize)> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut prev: Option<char> = None;
+    for (i, c) in token.char_indices() {
+        if prev.is_some_and(|p| super::tokens::script_changes(p, c)) {
+            pieces.push((start, i));
+            start = i;
+        }
+        prev = Some(c);
+    }
+    pieces.push((start, token.len()));
+    pieces
+}
+
 /// A finding: where (1-based line, 1-based character column) and what.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Finding {
@@ -234,13 +251,31 @@ impl Detector {
                 (true, false) if is_version_word(previous) => None,
                 (true, false) => self.numeric(token),
             };
-            let shape = shape.or_else(|| self.learned_in(token, ascii));
             if let Some(shape) = shape
                 && !self.allow.iter().any(|r| r.is_match(token))
             {
                 f(line, at, at + token.len(), shape);
+                continue;
+            }
+            if ascii {
+                if self.learned_in(token, true).is_some() && !self.allowed(token) {
+                    f(line, at, at + token.len(), Shape::LearnedName);
+                }
+                continue;
+            }
+            // A name written against kana or kanji: each piece of one
+            // script kind is a token of its own.
+            for (s, e) in script_pieces(token) {
+                let piece = &token[s..e];
+                if self.learned_in(piece, piece.is_ascii()).is_some() && !self.allowed(piece) {
+                    f(line, at + s, at + e, Shape::LearnedName);
+                }
             }
         }
+    }
+
+    fn allowed(&self, token: &str) -> bool {
+        self.allow.iter().any(|r| r.is_match(token))
     }
 
     /// The parts of the identifier-shaped tokens of `text` that a rewrite
