@@ -91,16 +91,21 @@ fn anonymize_fails_on_a_surviving_shape_and_allow_accepts_it() {
     assert!(!String::from_utf8_lossy(&o.stdout).contains("toolkit"));
 }
 
-/// An NFD `José` in free text is not the NFC `José` of the user field to
-/// the rewrite, which works on the text's bytes; the detector compares
-/// normalised names, so the run stops rather than leak it.
+/// An NFD `José` in free text is the NFC `José` of the user field: the
+/// rewrite searches an NFC view of the text and replaces the NFD bytes.
 #[test]
-fn an_nfd_name_in_free_text_is_caught() {
+fn an_nfd_name_in_free_text_is_replaced() {
     let log = "10:00:00 (lmgrd) FlexNet Licensing (v11.16.2.0 build 1 x64_lsb) started on lic01 (linux) (1/3/2024)\n\
         10:00:01 (MLM) OUT: \"f\" Jos\u{e9}@ws1\n\
-        10:00:02 (lmgrd) note: Jose\u{301} left\n";
+        10:00:02 (lmgrd) note: Jose\u{301} left, JOSE\u{301} too\n";
     let d = dir_with(&[("a.log", log.as_bytes()), ("k.key", &[b'a'; 64])]);
     let o = anonymize(&["-o", "out.log", "a.log"], d.path());
-    assert_exit(&o, 6, "out.log:3:24: a learned name survives");
-    assert!(!d.path().join("out.log").exists());
+    assert_exit(&o, 0, "");
+    let out = std::fs::read_to_string(d.path().join("out.log")).unwrap();
+    let third = out.lines().nth(2).unwrap();
+    assert!(
+        !third.contains("Jose") && !third.contains("JOSE"),
+        "{third}"
+    );
+    assert_eq!(third.matches("u-").count(), 2, "{third}");
 }

@@ -10,6 +10,8 @@
 
 use std::sync::Arc;
 
+use unicode_normalization::UnicodeNormalization;
+
 use super::detector::Detector;
 use super::fields::{Selection, Slot, free_text, identifiers, whole_line_is_text};
 use super::names::{self, NameSet};
@@ -246,6 +248,14 @@ impl Local {
     /// `offset` of what is being rewritten: the names of earlier inputs,
     /// and (`with_batch`) those met earlier in this batch.
     fn replace_names(&mut self, text: &str, offset: usize, with_batch: bool) {
+        // Names are kept in the form they were met in, NFC almost always:
+        // a text in another normalisation (an NFD `José`) is searched in
+        // its NFC form, and the hits mapped back to its bytes.
+        let nfc = (!text.is_ascii()
+            && unicode_normalization::is_nfc_quick(text.chars())
+                != unicode_normalization::IsNormalized::Yes)
+            .then(|| Nfc::of(text));
+        let searched = nfc.as_ref().map_or(text, |n| n.text.as_str());
         let cache = &self.cache;
         let (hits, hit_names) = (&mut self.hits, &mut self.hit_names);
         hits.clear();
@@ -256,7 +266,7 @@ impl Local {
             &[&self.known]
         };
         names::find_where(
-            text,
+            searched,
             sets,
             |set, id, class| {
                 if set == 0 {
@@ -272,6 +282,7 @@ impl Local {
             },
         );
         for &(s, e, class, ns, ne) in &self.hits {
+            let (s, e) = nfc.as_ref().map_or((s, e), |n| n.original(s, e));
             // The pseudonym of the name as met, whatever case it has here.
             let at = self.scratch.len();
             self.scratch
@@ -559,6 +570,52 @@ fn apply(
     kept(&raw[at..]);
 }
 
+/// A text in NFC, with where each of its pieces came from: a piece is a
+/// character that combines with nothing before it and the marks after it,
+/// normalised on its own (which is NFC but for conjoining Hangul jamo).
+struct Nfc {
+    text: String,
+    /// (start in `text`, start in the original), piece by piece, and the
+    /// two ends last.
+    starts: Vec<(usize, usize)>,
+}
+
+impl Nfc {
+    fn of(original: &str) -> Nfc {
+        use unicode_normalization::char::canonical_combining_class;
+        let mut text = String::with_capacity(original.len());
+        let mut starts = Vec::new();
+        let mut piece = 0;
+        let flush =
+            |text: &mut String, starts: &mut Vec<(usize, usize)>, from: usize, to: usize| {
+                if from < to {
+                    starts.push((text.len(), from));
+                    text.extend(original[from..to].nfc());
+                }
+            };
+        for (i, c) in original.char_indices() {
+            if canonical_combining_class(c) == 0 {
+                flush(&mut text, &mut starts, piece, i);
+                piece = i;
+            }
+        }
+        flush(&mut text, &mut starts, piece, original.len());
+        starts.push((text.len(), original.len()));
+        Nfc { text, starts }
+    }
+
+    /// The original byte range of `text[start..end]`, widened to whole pieces.
+    fn original(&self, start: usize, end: usize) -> (usize, usize) {
+        let piece_of = |at: usize| match self.starts.binary_search_by_key(&at, |p| p.0) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let first = self.starts[piece_of(start)].1;
+        let last = piece_of(end.saturating_sub(1).max(start));
+        (first, self.starts[last + 1].1)
+    }
+}
+
 /// Where `part` lies in `whole`, if it is a slice of it.
 fn span_in(whole: &str, part: &str) -> Option<(usize, usize)> {
     let (w, p) = (whole.as_ptr() as usize, part.as_ptr() as usize);
@@ -651,5 +708,18 @@ mod tests {
             assert_eq!(p, l.shared.pseudonyms.make(Class::User, name));
         }
         assert_eq!(l.cache.entries.len(), 5000);
+    }
+
+    #[test]
+    fn nfc_views_map_back_to_the_original_bytes() {
+        let original = "a Jose\u{301} b NU\u{301}N\u{303}EZ";
+        let n = Nfc::of(original);
+        assert_eq!(n.text, "a José b NÚÑEZ");
+        let at = n.text.find("José").unwrap();
+        let (s, e) = n.original(at, at + "José".len());
+        assert_eq!(&original[s..e], "Jose\u{301}");
+        let at = n.text.find("NÚÑEZ").unwrap();
+        let (s, e) = n.original(at, at + "NÚÑEZ".len());
+        assert_eq!(&original[s..e], "NU\u{301}N\u{303}EZ");
     }
 }
