@@ -59,9 +59,10 @@ pub fn scan(path: &Path, decoding: Decoding, names: &NameSet) -> Result<Vec<Leak
 /// Every finding of `detector` in the file at `path` (read as an input
 /// is: gzip and encoding undone).
 ///
-/// Lines are read here and scanned on every core, in batches: the scan
-/// reads every byte of the output, which on one core would cost about as
-/// much as anonymizing did.
+/// Lines are read here and scanned in batches: a file of one batch on this
+/// thread (`anonymize -o DIR/` writes thousands of small files, and a
+/// thread each would cost more than their scan), a larger one on every
+/// core, since the scan reads every byte of the output.
 pub fn detect(path: &Path, decoding: Decoding, detector: &mut Detector) -> Result<Vec<Finding>> {
     let name = path.to_string_lossy();
     let mut input = Input::open(&name, decoding)?;
@@ -69,6 +70,21 @@ pub fn detect(path: &Path, decoding: Decoding, detector: &mut Detector) -> Resul
     detector.json_escapes = matches!(format, Some(Format::Jsonl | Format::Csv));
     let detector = &*detector;
     let mut lines = LineReader::new(std::mem::replace(&mut input.reader, Box::new(io::empty())));
+    let mut read = |batch: &mut Batch| -> Result<bool> {
+        while batch.text.len() < BATCH_BYTES {
+            match lines.next_line().map_err(|e| input.line_error(e))? {
+                Some(line) => batch.push(line.number, line.text),
+                None => return Ok(false),
+            }
+        }
+        Ok(true)
+    };
+    let mut findings = Vec::new();
+    let mut first = Batch::default();
+    if !read(&mut first)? {
+        first.scan(detector, &mut findings);
+        return Ok(findings);
+    }
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let (batches_tx, batches_rx) = mpsc::sync_channel::<Batch>(workers * 2);
     let batches_rx = Mutex::new(batches_rx);
@@ -88,27 +104,19 @@ pub fn detect(path: &Path, decoding: Decoding, detector: &mut Detector) -> Resul
                     .append(&mut mine);
             });
         }
-        let mut batch = Batch::default();
-        let result = loop {
-            match lines.next_line() {
-                Ok(Some(line)) => {
-                    batch.push(line.number, line.text);
-                    if batch.text.len() >= BATCH_BYTES {
-                        let full = std::mem::take(&mut batch);
-                        if batches_tx.send(full).is_err() {
-                            break Ok(());
-                        }
-                    }
-                }
-                Ok(None) => break Ok(()),
-                Err(e) => break Err(input.line_error(e)),
+        // Moved in, so that every way out closes the channel and the
+        // workers end.
+        let batches_tx = batches_tx;
+        let mut batch = first;
+        loop {
+            let more = batches_tx.send(std::mem::take(&mut batch)).is_ok() && read(&mut batch)?;
+            if !more {
+                let _ = batches_tx.send(batch);
+                return Ok(());
             }
-        };
-        let _ = batches_tx.send(batch);
-        drop(batches_tx);
-        result
+        }
     })?;
-    let mut findings = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    findings = found.into_inner().unwrap_or_else(|e| e.into_inner());
     findings.sort_by_key(|f| (f.line, f.column));
     Ok(findings)
 }
