@@ -121,11 +121,10 @@ impl Shared {
         self.begin_input();
     }
 
-    /// The independent detector for this run's outputs: it also finds the
-    /// names met in any letter case, and knows the address pseudonyms the
-    /// run wrote (an address pseudonym looks like any address).
-    pub fn detector(&self, allow: &[String]) -> Result<Detector, String> {
-        let mut detector = Detector::new(allow)?;
+    /// Readies the independent detector for this run's outputs: it also
+    /// finds the names met in any letter case, and knows the address
+    /// pseudonyms the run wrote (an address pseudonym looks like any address).
+    pub fn teach(&self, detector: &mut Detector) {
         let met = self.met.lock().unwrap_or_else(PoisonError::into_inner);
         for (class, name) in met.iter() {
             if *class == Class::Ip {
@@ -135,7 +134,6 @@ impl Shared {
                 names::user_parts(*class, name).for_each(|p| detector.learn(p));
             }
         }
-        Ok(detector)
     }
 
     /// Every (class, original, pseudonym), sorted.

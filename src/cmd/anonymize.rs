@@ -67,7 +67,7 @@ pub fn run(args: Args) -> u8 {
 
 fn anonymize(args: Args) -> Result<u8, Error> {
     // Bad patterns fail before any work.
-    Detector::new(&args.allow).map_err(Error::Usage)?;
+    let mut detector = Detector::new(&args.allow).map_err(Error::Usage)?;
     let (key, warning) = Key::from_option_or_env(args.key_file.as_deref())?;
     if let Some(w) = warning {
         eprintln!("liclog: warning: {w}");
@@ -142,7 +142,7 @@ fn anonymize(args: Args) -> Result<u8, Error> {
                 return Err(report_leaks(&leaks));
             }
         }
-        let mut detector = shared.detector(&args.allow).map_err(Error::Usage)?;
+        shared.teach(&mut detector);
         run.detect(&outputs, &mut detector)?;
     }
     for (output, target) in outputs.into_iter().zip(&targets) {

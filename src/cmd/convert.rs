@@ -9,6 +9,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use liclog::anon::check;
 use liclog::anon::convert::AnonWriter;
+use liclog::anon::detector::Detector;
 use liclog::anon::fields::Selection;
 use liclog::anon::{Key, Shared};
 use liclog::convert::{ConvertOptions, Converter, Diagnostics};
@@ -126,9 +127,9 @@ fn convert(args: Args) -> Result<u8, Error> {
         decoding: Decoding::from_label(args.encoding.as_deref())?,
         strict: args.strict,
     };
+    // Bad --allow patterns fail before any work.
+    let mut detector = Detector::new(&args.allow).map_err(Error::Usage)?;
     let shared = if args.anonymize {
-        // Bad patterns fail before any work.
-        liclog::anon::detector::Detector::new(&args.allow).map_err(Error::Usage)?;
         let (key, warning) = Key::from_option_or_env(args.key_file.as_deref())?;
         if let Some(w) = warning {
             eprintln!("liclog: warning: {w}");
@@ -236,7 +237,7 @@ fn convert(args: Args) -> Result<u8, Error> {
                 return Err(super::anonymize::report_leaks(&leaks));
             }
         }
-        let mut detector = shared.detector(&args.allow).map_err(Error::Usage)?;
+        shared.teach(&mut detector);
         let path = done.output.written_path().expect("a readable output");
         let findings = check::detect(path, Decoding::default(), &mut detector)?;
         super::anonymize::print_findings(super::anonymize::shown(&args.output), &findings);

@@ -252,7 +252,7 @@ impl Detector {
                 (true, false) => self.numeric(token),
             };
             if let Some(shape) = shape
-                && !self.allow.iter().any(|r| r.is_match(token))
+                && !self.allowed(token)
             {
                 f(line, at, at + token.len(), shape);
                 continue;
