@@ -339,18 +339,23 @@ fn peek(
 }
 
 /// `take(n).read_to_end`, but keeping the bytes read before an error.
+/// Reads into `buf` (empty) up to `n` bytes or the end, in place.
 fn read_up_to(r: &mut dyn Read, buf: &mut Vec<u8>, n: usize) -> io::Result<()> {
-    let mut chunk = [0u8; 8192];
-    while buf.len() < n {
-        let want = chunk.len().min(n - buf.len());
-        match r.read(&mut chunk[..want]) {
-            Ok(0) => break,
-            Ok(k) => buf.extend_from_slice(&chunk[..k]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+    buf.resize(n, 0);
+    let mut filled = 0;
+    let result = loop {
+        if filled == n {
+            break Ok(());
         }
-    }
-    Ok(())
+        match r.read(&mut buf[filled..]) {
+            Ok(0) => break Ok(()),
+            Ok(k) => filled += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => break Err(e),
+        }
+    };
+    buf.truncate(filled);
+    result
 }
 
 /// An equal error (io::Error is not Clone), keeping what the messages use.
@@ -569,28 +574,15 @@ struct Joint {
 /// Sends one member's output in chunks; `Ok(false)` when the receiver is
 /// gone. A decoder error comes after the chunk decoded before it.
 fn pump(
-    dec: &mut impl Read,
+    dec: &mut dyn Read,
     tx: &mpsc::SyncSender<io::Result<Vec<u8>>>,
     joint: &mut Joint,
 ) -> io::Result<bool> {
     loop {
-        let mut chunk = vec![0u8; CHUNK];
-        let mut filled = 0;
-        let result = loop {
-            match dec.read(&mut chunk[filled..]) {
-                Ok(0) => break Ok(true),
-                Ok(n) => {
-                    filled += n;
-                    if filled == chunk.len() {
-                        break Ok(false);
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => break Err(e),
-            }
-        };
-        chunk.truncate(filled);
-        if filled > 0 {
+        let mut chunk = Vec::new();
+        // `Ok(true)` at the end of the member: the chunk is not full.
+        let result = read_up_to(dec, &mut chunk, CHUNK).map(|()| chunk.len() < CHUNK);
+        if !chunk.is_empty() {
             if !joint.started {
                 joint.started = true;
                 if joint.later {
