@@ -219,9 +219,7 @@ impl Run<'_> {
             let Some(path) = output.written_path() else {
                 continue;
             };
-            let findings = check::detect(path, self.options.decoding, detector)?;
-            print_findings(shown(target), &findings);
-            total += findings.len();
+            total += detect_in(path, self.options.decoding, target, detector)?;
         }
         detection_result(total)
     }
@@ -405,6 +403,19 @@ fn check(args: VerifyArgs) -> Result<u8, Error> {
     Ok(exit::OK)
 }
 
+/// Runs the detector over the output written at `path` for `target`,
+/// prints what it finds, and returns how many.
+pub fn detect_in(
+    path: &Path,
+    decoding: Decoding,
+    target: &str,
+    detector: &mut Detector,
+) -> Result<usize, Error> {
+    let findings = check::detect(path, decoding, detector)?;
+    print_findings(shown(target), &findings);
+    Ok(findings.len())
+}
+
 /// Exit 6 when the detector found anything in the output.
 pub fn detection_result(findings: usize) -> Result<(), Error> {
     if findings == 0 {
@@ -419,7 +430,7 @@ pub fn detection_result(findings: usize) -> Result<(), Error> {
 
 /// Prints the first findings of the detector (where and what shape, never
 /// the token itself).
-pub fn print_findings(target: &str, findings: &[Finding]) {
+fn print_findings(target: &str, findings: &[Finding]) {
     for f in findings.iter().take(20) {
         eprintln!(
             "liclog: leak: {target}:{}:{}: {} survives",

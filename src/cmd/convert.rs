@@ -239,9 +239,9 @@ fn convert(args: Args) -> Result<u8, Error> {
         }
         shared.teach(&mut detector);
         let path = done.output.written_path().expect("a readable output");
-        let findings = check::detect(path, Decoding::default(), &mut detector)?;
-        super::anonymize::print_findings(super::anonymize::shown(&args.output), &findings);
-        super::anonymize::detection_result(findings.len())?;
+        let found =
+            super::anonymize::detect_in(path, Decoding::default(), &args.output, &mut detector)?;
+        super::anonymize::detection_result(found)?;
     }
     let Pass {
         output,
