@@ -257,18 +257,11 @@ pub(super) fn is_mac(token: &str) -> bool {
 /// A FlexNet SLOG request line's `,(user,node,FD)` whose user or node is
 /// not a pseudonym: its byte range.
 pub(super) fn client_tuple(line: &str) -> Option<(usize, usize)> {
-    let inner = line.trim_end().strip_suffix(')')?;
-    if !line.contains("-SLOG@)") {
+    let line = line.trim_end();
+    if !line.ends_with(')') || !line.contains("-SLOG@)") {
         return None;
     }
-    let open = inner.rfind(",(")? + 2;
-    let mut parts = inner[open..].rsplitn(3, ',');
-    let fd = parts.next()?;
-    let host = parts.next()?;
-    let user = parts.next()?;
-    if fd.is_empty() || !fd.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
+    let (user, host, at) = crate::read::flexnet::slog_tuple(line)?;
     let plain = |s: &str| s.trim().is_empty() || is_pseudonym(s);
-    (!(plain(user) && plain(host))).then_some((open - 1, inner.len() + 1))
+    (!(plain(user) && plain(host))).then_some((at.start, at.end))
 }

@@ -224,18 +224,25 @@ fn host_after<'a>(body: &'a str, prefix: &str, topic: &'static str) -> Option<Me
     })
 }
 
-/// The `(user,node,FD)` group that ends an SLOG request line. The user
-/// may hold spaces (or be empty); the FD is a number.
-fn slog_client(body: &str) -> Option<(Option<&str>, Option<&str>)> {
-    let inner = body.strip_suffix(')')?;
-    let group = &inner[inner.rfind(",(")? + 2..];
-    let mut parts = group.rsplitn(3, ',');
+/// The `,(user,node,FD)` group that ends an SLOG request line: the user
+/// (which may hold spaces, or be empty), the node, and where the group
+/// stands in `text`, from its `(` to its `)`. The FD is a number.
+pub fn slog_tuple(text: &str) -> Option<(&str, &str, std::ops::Range<usize>)> {
+    let inner = text.strip_suffix(')')?;
+    let open = inner.rfind(",(")? + 2;
+    let mut parts = inner[open..].rsplitn(3, ',');
     let fd = parts.next()?;
     let host = parts.next()?;
     let user = parts.next()?;
     if fd.is_empty() || !fd.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
+    Some((user, host, open - 1..text.len()))
+}
+
+/// The user and host of an SLOG request line, each `None` when empty.
+fn slog_client(body: &str) -> Option<(Option<&str>, Option<&str>)> {
+    let (user, host, _) = slog_tuple(body)?;
     fn named(s: &str) -> Option<&str> {
         (!s.trim().is_empty()).then_some(s)
     }

@@ -34,6 +34,7 @@ use crate::event::{Time, TimeSource};
 use crate::lines::Line;
 
 pub use self::frame::looks_like_flexnet;
+pub use self::message::slog_tuple;
 
 /// Continuation lines joined into one entry; more are kept as their own
 /// events but no longer joined, so that memory stays bounded.
