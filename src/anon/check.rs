@@ -5,7 +5,7 @@ use std::io;
 use std::path::Path;
 use std::sync::{Mutex, mpsc};
 
-use super::detector::{Detector, Finding};
+use super::detector::{CleanTokens, Detector, Finding};
 use super::fields::{Selection, identifiers};
 use super::names::{self, NameSet};
 use super::pseudonym::Class;
@@ -82,7 +82,7 @@ pub fn detect(path: &Path, decoding: Decoding, detector: &mut Detector) -> Resul
     let mut findings = Vec::new();
     let mut first = Batch::default();
     if !read(&mut first)? {
-        first.scan(detector, &mut findings);
+        first.scan(detector, &mut CleanTokens::with_slots(64), &mut findings);
         return Ok(findings);
     }
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -93,10 +93,11 @@ pub fn detect(path: &Path, decoding: Decoding, detector: &mut Detector) -> Resul
         for _ in 0..workers {
             scope.spawn(|| {
                 let mut mine = Vec::new();
+                let mut clean = CleanTokens::default();
                 loop {
                     let next = batches_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
                     let Ok(batch) = next else { break };
-                    batch.scan(detector, &mut mine);
+                    batch.scan(detector, &mut clean, &mut mine);
                 }
                 found
                     .lock()
@@ -136,10 +137,10 @@ impl Batch {
         self.lines.push((number, self.text.len()));
     }
 
-    fn scan(&self, detector: &Detector, out: &mut Vec<Finding>) {
+    fn scan(&self, detector: &Detector, clean: &mut CleanTokens, out: &mut Vec<Finding>) {
         let mut start = 0;
         for &(number, end) in &self.lines {
-            detector.scan(&self.text[start..end], |text, at, _, shape| {
+            detector.scan(&self.text[start..end], clean, |text, at, _, shape| {
                 out.push(Finding {
                     line: number,
                     column: text[..at].chars().count() + 1,

@@ -22,8 +22,9 @@ use regex::Regex;
 mod shapes;
 
 use self::shapes::{
-    client_tuple, domain_user, fold, home_directory, home_name, is_host_name, is_mac,
-    is_nobody_address, is_placeholder, is_version_word, json_unescape, trim_token, user_at_host,
+    client_tuple, domain_user, fold, home_directory, home_name, is_host_name, is_iso_datetime,
+    is_mac, is_nobody_address, is_placeholder, is_pseudonym_pair, is_version_word, json_unescape,
+    trim_token, user_at_host,
 };
 pub use self::shapes::{is_allowed, is_pseudonym};
 use super::pseudonym::Class;
@@ -118,6 +119,60 @@ pub struct Detector {
     pub json_escapes: bool,
 }
 
+/// One thread's memory of the marked ASCII tokens its detector found
+/// clean lately (no shape, no learned name): a direct-mapped table of
+/// tokens up to [`CleanTokens::LONGEST`] bytes, compared whole, so a
+/// remembered token is one that was checked. A detector's answer for a
+/// token never changes, so a table serves one detector.
+pub struct CleanTokens {
+    slots: Vec<[u8; CleanTokens::LONGEST + 1]>,
+}
+
+impl Default for CleanTokens {
+    fn default() -> Self {
+        CleanTokens::with_slots(1024)
+    }
+}
+
+impl CleanTokens {
+    const LONGEST: usize = 63;
+
+    /// `slots`: a power of two (a small file needs few).
+    pub fn with_slots(slots: usize) -> CleanTokens {
+        CleanTokens {
+            slots: vec![[0; CleanTokens::LONGEST + 1]; slots],
+        }
+    }
+
+    /// A table that remembers nothing.
+    pub fn none() -> CleanTokens {
+        CleanTokens { slots: Vec::new() }
+    }
+
+    /// `None` when `token` was found clean; otherwise where to remember it
+    /// once it is.
+    fn remembers(&self, token: &str) -> Option<usize> {
+        let b = token.as_bytes();
+        if self.slots.is_empty() || b.len() > Self::LONGEST {
+            return Some(usize::MAX);
+        }
+        let i = (super::tokens::hash(b) >> 20) as usize & (self.slots.len() - 1);
+        let slot = &self.slots[i];
+        if usize::from(slot[0]) == b.len() && &slot[1..=b.len()] == b && !b.is_empty() {
+            None
+        } else {
+            Some(i)
+        }
+    }
+
+    fn remember(&mut self, i: usize, token: &str) {
+        if let Some(slot) = self.slots.get_mut(i) {
+            slot[0] = token.len() as u8;
+            slot[1..=token.len()].copy_from_slice(token.as_bytes());
+        }
+    }
+}
+
 /// What a byte is to the tokenizer: one table lookup per byte (the scan
 /// reads every byte of the output).
 const SEPARATOR: u8 = 1;
@@ -198,16 +253,27 @@ impl Detector {
 
     /// Calls `f(text, start, end, shape)` for each finding in `line`:
     /// `text[start..end]` is the token, and `text` is `line`, or in JSON
-    /// mode `line` with its escapes undone.
-    pub fn scan(&self, line: &str, f: impl FnMut(&str, usize, usize, Shape)) {
+    /// mode `line` with its escapes undone. `clean`: this thread's memory
+    /// of tokens this detector passed, for the next lines.
+    pub fn scan(
+        &self,
+        line: &str,
+        clean: &mut CleanTokens,
+        f: impl FnMut(&str, usize, usize, Shape),
+    ) {
         if self.json_escapes && line.contains('\\') {
-            self.scan_text(&json_unescape(line), f);
+            self.scan_text(&json_unescape(line), clean, f);
         } else {
-            self.scan_text(line, f);
+            self.scan_text(line, clean, f);
         }
     }
 
-    fn scan_text(&self, line: &str, mut f: impl FnMut(&str, usize, usize, Shape)) {
+    fn scan_text(
+        &self,
+        line: &str,
+        clean: &mut CleanTokens,
+        mut f: impl FnMut(&str, usize, usize, Shape),
+    ) {
         if let Some((s, e)) = client_tuple(line) {
             f(line, s, e, Shape::ClientTuple);
         }
@@ -242,6 +308,16 @@ impl Detector {
             let token = trim_token(&line[start..i]);
             let previous = std::mem::replace(&mut last, token);
             let at = start + (token.as_ptr() as usize - line[start..].as_ptr() as usize);
+            // Marked tokens repeat from line to line (a file name, an XSLM
+            // class, a date), and are the costly ones to look at.
+            let memo = if marks && !is_pseudonym_pair(token) {
+                clean.remembers(token)
+            } else {
+                Some(usize::MAX)
+            };
+            if memo.is_none() {
+                continue;
+            }
             let shape = match (marks, letters || !ascii) {
                 (false, _) => None,
                 (true, true) => self
@@ -260,6 +336,8 @@ impl Detector {
             if ascii {
                 if self.learned_in(token, true).is_some() && !self.allowed(token) {
                     f(line, at, at + token.len(), Shape::LearnedName);
+                } else if let Some(slot) = memo {
+                    clean.remember(slot, token);
                 }
                 continue;
             }
@@ -283,7 +361,7 @@ impl Detector {
     /// `user@host`, a host name (without its port), an address, the user
     /// of `DOMAIN\user` and of a home directory, a MAC address.
     pub fn replaceable(&self, text: &str, mut f: impl FnMut(usize, usize, Class)) {
-        self.scan_text(text, |text, s, e, shape| {
+        self.scan_text(text, &mut CleanTokens::none(), |text, s, e, shape| {
             let token = &text[s..e];
             let before_port = |t: &str| t.rsplit_once(':').map_or(t.len(), |(h, _)| h.len());
             match shape {
@@ -352,6 +430,9 @@ impl Detector {
     }
 
     fn shape_of(&self, token: &str) -> Option<Shape> {
+        if is_pseudonym_pair(token) {
+            return None;
+        }
         let (mut at, mut colon, mut backslash, mut slash, mut dot) =
             (false, false, false, false, false);
         for &b in token.as_bytes() {
@@ -380,6 +461,9 @@ impl Detector {
             return domain_user(domain, user);
         }
         if colon {
+            if is_iso_datetime(token) {
+                return None;
+            }
             if is_mac(token) {
                 return Some(Shape::Mac);
             }
@@ -430,7 +514,7 @@ mod tests {
 
     fn found(d: &Detector, line: &str) -> Vec<(String, Shape)> {
         let mut out = Vec::new();
-        d.scan(line, |text, s, e, shape| {
+        d.scan(line, &mut CleanTokens::default(), |text, s, e, shape| {
             out.push((text[s..e].to_string(), shape))
         });
         out
@@ -549,6 +633,36 @@ mod tests {
             1
         );
         assert!(Detector::new(&["(".into()]).is_err());
+    }
+
+    #[test]
+    fn remembered_tokens_give_the_same_findings() {
+        let mut d = Detector::default();
+        d.learn("jdoe");
+        let mut clean = CleanTokens::with_slots(4);
+        let lines = [
+            "big.log,7,flexnet,checkout,APPLICATION/REQUEST_LICENSE/GRANTED,2024-01-03T15:25:08",
+            "big.log,8,x,JDOE.,ws1.corp.example,2024-01-03T15:25:08.5+01:00,jdoe@ws1",
+            "u-3f9a2c1d7e0b4c55@h-0123456789abcdef 10.1.2.3 big.log JDOE",
+        ];
+        for _ in 0..3 {
+            let mut got = Vec::new();
+            for line in lines {
+                d.scan(line, &mut clean, |t, s, e, shape| {
+                    got.push((t[s..e].to_string(), shape))
+                });
+            }
+            use Shape::*;
+            let expected = [
+                ("JDOE", LearnedName),
+                ("ws1.corp.example", HostName),
+                ("jdoe@ws1", UserAtHost),
+                ("10.1.2.3", Ipv4),
+                ("JDOE", LearnedName),
+            ];
+            let expected: Vec<_> = expected.iter().map(|(t, s)| (t.to_string(), *s)).collect();
+            assert_eq!(got, expected);
+        }
     }
 
     #[test]

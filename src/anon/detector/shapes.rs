@@ -66,6 +66,15 @@ pub fn is_pseudonym(s: &str) -> bool {
             .all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
 }
 
+/// `u-…@h-…`, the token an anonymized FlexNet OUT or IN line ends with:
+/// most of the marked tokens of such a log, and never the same for long.
+pub(super) fn is_pseudonym_pair(token: &str) -> bool {
+    token.len() == 37
+        && token.as_bytes()[18] == b'@'
+        && is_pseudonym(&token[..18])
+        && is_pseudonym(&token[19..])
+}
+
 /// Values that name nobody: FlexNet's `LM_SERVER`, an empty field, `-`.
 pub(super) fn is_placeholder(s: &str) -> bool {
     matches!(s, "" | "-" | "LM_SERVER" | "\"\"")
@@ -113,9 +122,12 @@ pub fn is_allowed(token: &str) -> bool {
         "ibm.com",
     ];
     let domain = lower.rsplit('@').next().unwrap_or(lower);
+    // strip_prefix, not trim_start_matches: this runs on every dotted
+    // token, and a substring searcher is costly to set up.
     let domain = domain
-        .trim_start_matches("http://")
-        .trim_start_matches("https://")
+        .strip_prefix("http://")
+        .or_else(|| domain.strip_prefix("https://"))
+        .unwrap_or(domain)
         .split('/')
         .next()
         .unwrap_or("");
@@ -238,6 +250,30 @@ pub(super) fn home_name(token: &str) -> Option<(usize, usize)> {
         }
     }
     None
+}
+
+/// `2024-01-03T15:00:00`, with optional fraction and zone: the `time`
+/// column of liclog's CSV and JSONL, on every line.
+pub(super) fn is_iso_datetime(token: &str) -> bool {
+    let b = token.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() < 19
+        || !(digits(0..4) && digits(5..7) && digits(8..10) && digits(11..13))
+        || !(digits(14..16) && digits(17..19))
+        || (b[4], b[7], b[10], b[13], b[16]) != (b'-', b'-', b'T', b':', b':')
+    {
+        return false;
+    }
+    let mut rest = &b[19..];
+    if let [b'.', fraction @ ..] = rest {
+        let n = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
+        rest = &fraction[n..];
+    }
+    match rest {
+        [] | [b'Z'] => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2] => [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit()),
+        _ => false,
+    }
 }
 
 /// `00:1A:2B:3C:4D:5E` or `00-1A-2B-3C-4D-5E`.
