@@ -30,6 +30,13 @@ pub const EXTRA_IDENTIFIERS: &[(&str, Class)] = &[
     ("application_argv0", Class::Text),
     ("comment", Class::Text),
     ("hostid", Class::Text),
+    // RLM PRODUCT: the licensee and its contract number.
+    ("customer", Class::Text),
+    ("contract", Class::Text),
+    // RLM DYNRES: the name a reservation was made under.
+    ("string", Class::Text),
+    // Sentinel: a reservation group (`smith-lab`).
+    ("group_name", Class::Text),
 ];
 
 /// `extra` keys that hold free text, searched for known names.
