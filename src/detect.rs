@@ -36,10 +36,10 @@ pub fn detect_text(head: &str) -> Detection {
     };
     let head = head.strip_prefix('\u{feff}').unwrap_or(head);
     let first = head.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    if first.starts_with("source,line,format,kind,") {
+    if is_canonical_header(first) {
         return found(Format::Csv, "liclog canonical CSV header".into());
     }
-    if first.starts_with("{\"source\":") && first.contains("\"kind\":") {
+    if first.starts_with('{') && first.contains("\"kind\"") {
         return found(Format::Jsonl, "liclog canonical JSONL".into());
     }
     for line in head.lines().take(200) {
@@ -80,6 +80,21 @@ pub fn detect_text(head: &str) -> Detection {
         format: None,
         reason,
     }
+}
+
+/// A CSV header naming `kind` and another canonical column: liclog's CSV,
+/// also after a tool reordered, dropped or added columns.
+fn is_canonical_header(line: &str) -> bool {
+    let cells: Vec<&str> = line
+        .split(',')
+        .map(|c| c.trim().trim_matches('"'))
+        .collect();
+    cells.contains(&"kind")
+        && cells
+            .iter()
+            .filter(|c| crate::write::COLUMNS.contains(c))
+            .count()
+            >= 2
 }
 
 /// `05/11 15:17 (demo) OUT: ...`.
@@ -130,6 +145,12 @@ mod tests {
             Some(Format::Sentinel)
         );
         assert_eq!(detect_text("hello world\n").format, None);
+        assert_eq!(detect_text(",user,\"kind\",x\n").format, Some(Format::Csv));
+        assert_eq!(detect_text("user,line\n").format, None);
+        assert_eq!(
+            detect_text("{\"kind\":\"checkout\"}\n").format,
+            Some(Format::Jsonl)
+        );
         assert_eq!(detect_text("").reason, "the input is empty");
     }
 }

@@ -55,6 +55,15 @@ pub enum Error {
     UnknownFormat(String, &'static str),
     #[error("{path}: cannot recognise the log format ({reason}); name it with --from FORMAT")]
     Unrecognised { path: PathBuf, reason: String },
+    #[error(
+        "{path}:{line}: the required column {column:?} is missing \
+         (canonical input; see docs/schema.md)"
+    )]
+    MissingColumn {
+        path: PathBuf,
+        line: u64,
+        column: &'static str,
+    },
     #[error("format {format} is not supported yet{hint}")]
     NotSupported { format: &'static str, hint: String },
     #[error("{path}:{line}: unrecognised line (--strict)")]

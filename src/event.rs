@@ -281,6 +281,9 @@ pub struct Event<'a> {
     pub extra: Vec<(&'static str, Value<'a>)>,
     /// The line's original text without its line ending.
     pub raw: &'a str,
+    /// Whether `raw` is known: false for canonical input without a `raw`
+    /// column, whose events were not read from a log line.
+    pub has_raw: bool,
     /// The line's ending (`\n`, `\r\n`, or none on a last line without
     /// one): not part of the canonical schema, but needed to write the log
     /// back byte for byte (`liclog anonymize`).
@@ -309,6 +312,7 @@ impl<'a> Event<'a> {
             code: None,
             extra: Vec::new(),
             raw,
+            has_raw: true,
             ending: "\n",
         }
     }

@@ -52,7 +52,12 @@ impl Format {
     pub fn can_read(self) -> bool {
         matches!(
             self,
-            Format::Flexnet | Format::RlmReport | Format::RlmDebug | Format::Sentinel
+            Format::Flexnet
+                | Format::RlmReport
+                | Format::RlmDebug
+                | Format::Sentinel
+                | Format::Jsonl
+                | Format::Csv
         )
     }
 

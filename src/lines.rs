@@ -10,6 +10,7 @@ pub const MAX_LINE: usize = 16 * 1024 * 1024;
 /// How much of a cut line is kept: its first KiB.
 pub const CUT_KEEP: usize = 1024;
 
+#[derive(Clone, Copy, Debug)]
 pub struct Line<'a> {
     /// 1-based.
     pub number: u64,

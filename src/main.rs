@@ -34,7 +34,8 @@ Exit codes:
      truncated or corrupt gzip, invalid bytes, a file that shrank while
      read); everything read before the problem was still written
   4  the output could not be written; no partial output file is left behind
-  5  an input's format is not recognised, or not supported yet
+  5  an input's format is not recognised, or not supported yet, or
+     canonical input (jsonl, csv) lacks a required column
   6  anonymize, convert --anonymize, verify: an original identifier would
      survive in the output; nothing was written
   130, 143, 129  interrupted by SIGINT, SIGTERM, SIGHUP; no file is left
@@ -46,6 +47,7 @@ Examples:
   liclog convert --encoding shift_jis --tz Asia/Tokyo lmgrd-jp.log
   liclog convert --to csv --year 2024 report.log demo.dlog
   liclog convert -v --to csv -o sentinel.csv lserv.log lserv.log.*
+  liclog convert lmgrd.log | jq -c 'select(.user != \"bob\")' | liclog convert --to csv -
   liclog detect /var/log/flexlm/*
   liclog keygen -o ~/.liclog.key
   liclog anonymize --key-file ~/.liclog.key -o clean.log lmgrd.log

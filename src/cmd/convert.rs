@@ -26,7 +26,7 @@ use crate::exit;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Input format (flexnet, rlm-report, rlm-debug, sentinel, lmx, lum); detected per file when omitted
+    /// Input format (flexnet, rlm-report, rlm-debug, sentinel, lmx, lum; jsonl and csv for liclog's own output); detected per file when omitted
     #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
     from: Option<Format>,
     /// Output format: jsonl or csv

@@ -31,7 +31,9 @@ pub fn code_of(err: &Error) -> u8 {
         Error::Write(_) | Error::WriteTo { .. } => exit::OUTPUT,
         Error::Key { .. } => exit::USAGE,
         Error::Leak(_) => exit::LEAK,
-        Error::Unrecognised { .. } | Error::NotSupported { .. } => exit::FORMAT,
+        Error::Unrecognised { .. } | Error::NotSupported { .. } | Error::MissingColumn { .. } => {
+            exit::FORMAT
+        }
         // Input failures (Open, Read, Gzip, Shrunk, IsDirectory, InvalidEncoding).
         _ => exit::INPUT,
     }

@@ -209,7 +209,7 @@ impl Encoder for CsvEncoder {
             cell(b, &self.scratch);
         }
         if self.options.raw {
-            cells.opt(b, Some(e.raw));
+            cells.opt(b, e.has_raw.then_some(e.raw));
         }
         end_row(b, self.options.excel);
     }

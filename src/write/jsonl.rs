@@ -69,7 +69,7 @@ impl Encoder for JsonlEncoder {
         b.extend_from_slice(b",\"extra\":");
         push_extra(b, &e.extra);
         if self.options.raw {
-            field(b, "raw", Some(e.raw));
+            field(b, "raw", e.has_raw.then_some(e.raw));
         }
         b.extend_from_slice(b"}\n");
     }
