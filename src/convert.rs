@@ -23,6 +23,9 @@ pub struct ConvertOptions {
     pub read: ReadOptions,
     pub decoding: Decoding,
     pub strict: bool,
+    /// `--server NAME`: only the events of that server (and those that
+    /// name none).
+    pub server: Option<String>,
 }
 
 /// Where warnings and input failures are reported (stderr in the binary).
@@ -91,6 +94,7 @@ impl<'w> Converter<'w> {
         });
         let mut reader = read::reader_for(format, &input.name, &self.options.read, reopen)?;
         let mut sink = RunSink {
+            server: self.options.server.as_deref(),
             writer: self.writer,
             counts: &mut self.counts,
             diag,
@@ -136,6 +140,7 @@ impl<'w> Converter<'w> {
 }
 
 struct RunSink<'a, 'w> {
+    server: Option<&'a str>,
     writer: &'a mut (dyn EventWriter + 'w),
     counts: &'a mut [u64],
     diag: &'a mut dyn Diagnostics,
@@ -152,14 +157,22 @@ impl Sink for RunSink<'_, '_> {
                 line: event.line,
             });
         }
+        if let (Some(only), Some(server)) = (self.server, event.server)
+            && only != server
+        {
+            return Ok(());
+        }
         self.counts[event.kind as usize] += 1;
         self.writer.write(event).map_err(Error::Write)
     }
 
     /// `--strict` stops at the first unknown line, before anything after it
-    /// is written: that needs events one by one.
+    /// is written, and `--server` looks at each event: both need events one
+    /// by one.
     fn encoder(&mut self) -> Option<Box<dyn Encoder>> {
-        (!self.strict).then(|| self.writer.encoder())
+        (!self.strict && self.server.is_none())
+            .then(|| self.writer.encoder())
+            .flatten()
     }
 
     fn batch_start(&mut self) {

@@ -68,6 +68,9 @@ pub enum Error {
     NotSupported { format: &'static str, hint: String },
     #[error("{path}:{line}: unrecognised line (--strict)")]
     Strict { path: PathBuf, line: u64 },
+    /// `--strict`: the output format cannot carry a value.
+    #[error("{0}")]
+    Lossy(String),
     #[error("writing output: {0}")]
     Write(#[source] std::io::Error),
     /// Writing to a named output failed: `target` is the path the user

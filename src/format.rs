@@ -63,7 +63,15 @@ impl Format {
 
     /// Formats that `convert --to` can write today.
     pub fn can_write(self) -> bool {
-        matches!(self, Format::Jsonl | Format::Csv)
+        matches!(
+            self,
+            Format::Jsonl | Format::Csv | Format::Flexnet | Format::RlmReport | Format::Sentinel
+        )
+    }
+
+    /// A vendor log format (one server per file, written from sessions).
+    pub fn is_vendor_output(self) -> bool {
+        matches!(self, Format::Flexnet | Format::RlmReport | Format::Sentinel)
     }
 
     pub fn not_supported(self, direction: &str) -> Error {

@@ -17,6 +17,7 @@ pub mod lines;
 pub mod read;
 pub mod schema;
 pub mod series;
+pub mod sessions;
 pub mod write;
 
 pub use error::{Error, Result};

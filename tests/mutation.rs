@@ -67,11 +67,15 @@ impl Sink for Check<'_> {
 fn encoders() -> Encoders {
     let options = WriteOptions {
         raw: true,
-        excel: false,
+        ..WriteOptions::default()
     };
     Encoders {
-        json: JsonlWriter::new(Box::new(std::io::sink()), options).encoder(),
-        csv: CsvWriter::new(Box::new(std::io::sink()), options).encoder(),
+        json: JsonlWriter::new(Box::new(std::io::sink()), options)
+            .encoder()
+            .expect("parallel"),
+        csv: CsvWriter::new(Box::new(std::io::sink()), options)
+            .encoder()
+            .expect("parallel"),
     }
 }
 

@@ -28,7 +28,7 @@ impl Sink for Collect {
         self.warnings.push((line, message.to_string()));
     }
     fn encoder(&mut self) -> Option<Box<dyn Encoder>> {
-        self.parallel.then(|| self.writer.encoder())
+        self.parallel.then(|| self.writer.encoder()).flatten()
     }
     fn rendered(&mut self, batch: &mut Rendered) -> liclog::Result<()> {
         self.batches += 1;

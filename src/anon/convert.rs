@@ -9,24 +9,24 @@ use super::shared::Shared;
 use crate::event::Event;
 use crate::write::{Encoder, EventWriter};
 
-/// Wraps a writer: every event is anonymized before it is encoded.
+/// Wraps a writer: every event is anonymized before it is encoded (or,
+/// for a writer without an encoder, before it is written).
 pub struct AnonWriter {
     inner: Box<dyn EventWriter>,
-    encoder: AnonEncoder,
+    local: Local,
+    inner_encoder: Option<Box<dyn Encoder>>,
+    raw: bool,
     bytes: Vec<u8>,
 }
 
 impl AnonWriter {
-    /// `raw`: the output has the `raw` column, which is rewritten too.
+    /// `raw`: the `raw` field is written, so it is rewritten too.
     pub fn new(inner: Box<dyn EventWriter>, shared: Arc<Shared>, raw: bool) -> AnonWriter {
-        let encoder = AnonEncoder {
-            inner: inner.encoder(),
+        AnonWriter {
+            inner_encoder: inner.encoder(),
+            inner,
             local: Local::new(shared),
             raw,
-        };
-        AnonWriter {
-            inner,
-            encoder,
             bytes: Vec::new(),
         }
     }
@@ -34,16 +34,28 @@ impl AnonWriter {
 
 impl EventWriter for AnonWriter {
     fn write(&mut self, event: &Event<'_>) -> io::Result<()> {
-        self.encoder.encode(event, &mut self.bytes);
-        self.inner.write_encoded(&mut self.bytes)
+        let (inner, bytes) = (&mut self.inner, &mut self.bytes);
+        match &mut self.inner_encoder {
+            Some(encoder) => {
+                self.local
+                    .anonymized(event, self.raw, &mut |copy| encoder.encode(copy, bytes));
+                inner.write_encoded(bytes)
+            }
+            None => {
+                let mut result = Ok(());
+                self.local
+                    .anonymized(event, self.raw, &mut |copy| result = inner.write(copy));
+                result
+            }
+        }
     }
 
-    fn encoder(&self) -> Box<dyn Encoder> {
-        Box::new(AnonEncoder {
-            inner: self.inner.encoder(),
-            local: Local::new(self.encoder.local.shared().clone()),
-            raw: self.encoder.raw,
-        })
+    fn encoder(&self) -> Option<Box<dyn Encoder>> {
+        Some(Box::new(AnonEncoder {
+            inner: self.inner.encoder()?,
+            local: Local::new(self.local.shared().clone()),
+            raw: self.raw,
+        }))
     }
 
     fn write_encoded(&mut self, bytes: &mut Vec<u8>) -> io::Result<()> {
@@ -55,7 +67,11 @@ impl EventWriter for AnonWriter {
     }
 
     fn batch_start(&mut self) {
-        self.encoder.local.batch_start();
+        self.local.batch_start();
+    }
+
+    fn losses(&self) -> Vec<(String, u64)> {
+        self.inner.losses()
     }
 }
 

@@ -29,9 +29,12 @@ pub struct Args {
     /// Input format (flexnet, rlm-report, rlm-debug, sentinel, lmx, lum; jsonl and csv for liclog's own output); detected per file when omitted
     #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
     from: Option<Format>,
-    /// Output format: jsonl or csv
+    /// Output format: jsonl, csv, or a vendor log: flexnet, rlm-report, sentinel (docs/writers.md)
     #[arg(long, value_name = "FORMAT", default_value = "jsonl", value_parser = parse_format)]
     to: Format,
+    /// Only the events of this license server (and those that name none); a vendor log holds one server
+    #[arg(long, value_name = "NAME")]
+    server: Option<String>,
     /// Write to PATH (atomically: a failed run leaves no file); - is stdout
     #[arg(short, long, value_name = "PATH", default_value = "-")]
     output: String,
@@ -53,7 +56,7 @@ pub struct Args {
     /// CSV for Excel: a UTF-8 BOM, CRLF line ends, and a leading ' on cells that would run as formulas (=, +, -, @)
     #[arg(long)]
     excel: bool,
-    /// Fail (exit 1) on the first line that matches no known shape
+    /// Fail (exit 1) on the first line that matches no known shape, or (vendor outputs) the first value the output format cannot carry
     #[arg(long)]
     strict: bool,
     /// Print a per-kind event count summary, and the order chosen for each rotation series, on stderr
@@ -126,6 +129,7 @@ fn convert(args: Args) -> Result<u8, Error> {
         },
         decoding: Decoding::from_label(args.encoding.as_deref())?,
         strict: args.strict,
+        server: args.server.clone(),
     };
     // Bad --allow patterns fail before any work.
     let mut detector = Detector::new(&args.allow).map_err(Error::Usage)?;
@@ -150,6 +154,7 @@ fn convert(args: Args) -> Result<u8, Error> {
     let write_options = WriteOptions {
         raw: args.raw,
         excel: args.excel,
+        strict: args.strict,
     };
     let show_progress =
         std::io::stderr().is_terminal() && !(args.output == "-" && std::io::stdout().is_terminal());
@@ -181,7 +186,10 @@ fn convert(args: Args) -> Result<u8, Error> {
         let sink = output.writer().map_err(Error::Write)?;
         let mut writer = writer_for(args.to, sink, write_options)?;
         if let Some(shared) = &shared {
-            writer = Box::new(AnonWriter::new(writer, shared.clone(), args.raw));
+            // A vendor output may pass the original lines through: they
+            // are rewritten too.
+            let raw = args.raw || args.to.is_vendor_output();
+            writer = Box::new(AnonWriter::new(writer, shared.clone(), raw));
         }
         let progress = show_progress.then(Progress::new);
         let mut converter = Converter::new(options.clone(), writer.as_mut());
@@ -203,11 +211,12 @@ fn convert(args: Args) -> Result<u8, Error> {
             if let Some(p) = &progress {
                 p.input_done();
             }
-            result?; // stops the run: nothing is committed
+            result.map_err(vendor_error)?; // stops the run: nothing is committed
         }
         let failures = std::mem::take(&mut converter.failures);
         let lines = converter.lines;
-        let counts = converter.finish()?;
+        let counts = converter.finish().map_err(vendor_error)?;
+        let losses = writer.losses();
         drop(writer);
         if let Some(p) = progress {
             p.finish();
@@ -217,6 +226,7 @@ fn convert(args: Args) -> Result<u8, Error> {
             failures,
             lines,
             counts,
+            losses,
         })
     };
     let mut done = pass(false)?;
@@ -248,6 +258,7 @@ fn convert(args: Args) -> Result<u8, Error> {
         failures,
         lines,
         counts,
+        losses,
     } = done;
     output.commit().map_err(Error::Write)?;
     if let (Some(shared), Some(path)) = (&shared, &args.mapping) {
@@ -267,6 +278,12 @@ fn convert(args: Args) -> Result<u8, Error> {
         for (kind, n) in &counts {
             eprintln!("{:>12}  {}", n, kind.name());
         }
+        if !losses.is_empty() {
+            eprintln!("liclog: what {} cannot carry (events):", args.to);
+            for (what, n) in &losses {
+                eprintln!("{n:>12}  {what}");
+            }
+        }
     }
     // An input that failed outranks one whose format was unknown.
     if failures.iter().any(|f| code_of(f) == exit::INPUT) {
@@ -281,6 +298,25 @@ struct Pass {
     failures: Vec<Error>,
     lines: u64,
     counts: Vec<(liclog::event::Kind, u64)>,
+    /// What a vendor output could not carry.
+    losses: Vec<(String, u64)>,
+}
+
+/// A vendor writer's refusal (several servers in one output; `--strict`
+/// and a loss) as the error it is, not as a failed write.
+fn vendor_error(e: Error) -> Error {
+    use liclog::write::vendor::{Lossy, MixedServers};
+    if let Error::Write(io) = &e
+        && let Some(inner) = io.get_ref()
+    {
+        if let Some(m) = inner.downcast_ref::<MixedServers>() {
+            return Error::Usage(m.to_string());
+        }
+        if let Some(l) = inner.downcast_ref::<Lossy>() {
+            return Error::Lossy(l.to_string());
+        }
+    }
+    e
 }
 
 /// Diagnostics of a second pass, which repeats the first one's.

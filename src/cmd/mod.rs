@@ -26,7 +26,7 @@ pub fn report(err: &Error) -> u8 {
 
 pub fn code_of(err: &Error) -> u8 {
     match err {
-        Error::Strict { .. } => exit::STRICT,
+        Error::Strict { .. } | Error::Lossy(_) => exit::STRICT,
         Error::Usage(_) | Error::UnknownEncoding(_) | Error::UnknownFormat(..) => exit::USAGE,
         Error::Write(_) | Error::WriteTo { .. } => exit::OUTPUT,
         Error::Key { .. } => exit::USAGE,

@@ -1,11 +1,16 @@
-//! Writers: canonical JSONL and CSV. An [`Encoder`] turns events into
+//! Writers: canonical JSONL and CSV, and the vendor formats
+//! ([`vendor`]). An [`Encoder`] turns events into
 //! bytes; the [`EncodingWriter`] around it appends them to one reused
 //! buffer and hands that to the output in large writes. Encoders are
 //! cloned onto worker threads, so readers can render batches in parallel.
 
 mod background;
 mod csv;
+mod flexnet;
 mod jsonl;
+mod rlm_report;
+mod sentinel;
+pub mod vendor;
 
 use std::io::{self, Write};
 
@@ -14,7 +19,11 @@ use crate::format::Format;
 
 pub use self::background::Background;
 pub use self::csv::CsvEncoder;
+pub use self::flexnet::Flexnet;
 pub use self::jsonl::JsonlEncoder;
+pub use self::rlm_report::RlmReport;
+pub use self::sentinel::Sentinel;
+pub use self::vendor::VendorWriter;
 
 pub type CsvWriter = EncodingWriter<CsvEncoder>;
 pub type JsonlWriter = EncodingWriter<JsonlEncoder>;
@@ -48,19 +57,26 @@ pub struct WriteOptions {
     pub raw: bool,
     /// CSV for Excel: a UTF-8 BOM and CRLF line ends.
     pub excel: bool,
+    /// Vendor formats: a value the format cannot carry is an error.
+    pub strict: bool,
 }
 
 pub trait EventWriter {
     fn write(&mut self, event: &Event<'_>) -> io::Result<()>;
     /// An encoder producing exactly the bytes `write` would, for events
-    /// rendered on another thread and passed to `write_encoded`.
-    fn encoder(&self) -> Box<dyn Encoder>;
+    /// rendered on another thread and passed to `write_encoded`; `None`
+    /// for a writer that needs every event in order (the vendor formats).
+    fn encoder(&self) -> Option<Box<dyn Encoder>>;
     /// Writes bytes from `encoder()`, leaving `bytes` empty (its buffer
     /// may be swapped for another one).
     fn write_encoded(&mut self, bytes: &mut Vec<u8>) -> io::Result<()>;
     fn finish(&mut self) -> io::Result<()>;
     /// See [`crate::read::Sink::batch_start`].
     fn batch_start(&mut self) {}
+    /// What the output format could not carry: (what, how many events).
+    fn losses(&self) -> Vec<(String, u64)> {
+        Vec::new()
+    }
 }
 
 /// Turns events into an output format's bytes.
@@ -80,6 +96,21 @@ pub fn writer_for(
     match format {
         Format::Jsonl => Ok(Box::new(JsonlWriter::new(out, options))),
         Format::Csv => Ok(Box::new(CsvWriter::new(out, options))),
+        Format::Flexnet => Ok(Box::new(VendorWriter::new(
+            out,
+            Flexnet::default(),
+            options.strict,
+        ))),
+        Format::RlmReport => Ok(Box::new(VendorWriter::new(
+            out,
+            RlmReport::default(),
+            options.strict,
+        ))),
+        Format::Sentinel => Ok(Box::new(VendorWriter::new(
+            out,
+            Sentinel::default(),
+            options.strict,
+        ))),
         other => Err(other.not_supported("output")),
     }
 }
@@ -114,8 +145,8 @@ impl<E: Encoder + Clone + 'static> EventWriter for EncodingWriter<E> {
         self.out.maybe_flush()
     }
 
-    fn encoder(&self) -> Box<dyn Encoder> {
-        Box::new(self.encoder.clone())
+    fn encoder(&self) -> Option<Box<dyn Encoder>> {
+        Some(Box::new(self.encoder.clone()))
     }
 
     fn write_encoded(&mut self, bytes: &mut Vec<u8>) -> io::Result<()> {

@@ -1,0 +1,222 @@
+//! `--to flexnet`: an lmgrd debug log. `HH:MM:SS (daemon) message` with
+//! zero-padded hours; a start banner naming the server and the date; a
+//! `TIMESTAMP M/D/YYYY` line before the first event and after each
+//! midnight (many parsers date events only from these); usage lines in
+//! lmgrd's spacing. docs/writers.md lists every choice.
+
+use jiff::civil::Date;
+
+use super::vendor::{Losses, Target, denial_of, is_usage, push_mdy};
+use crate::event::{Event, Kind, Time};
+use crate::format::Format;
+use crate::sessions::Step;
+
+#[derive(Default)]
+pub struct Flexnet {
+    /// The date of the last line written, once one was known.
+    date: Option<Date>,
+    banner: bool,
+}
+
+/// What the banner says of a server whose own banner is not at hand.
+const VERSION: &str = "v11.19.0.0 build 0 x64_lsb";
+
+impl Target for Flexnet {
+    const FORMAT: Format = Format::Flexnet;
+
+    fn event(&mut self, ev: &Event<'_>, step: &Step, out: &mut Vec<u8>, lost: &mut Losses) {
+        let Some(time) = ev.time else {
+            lost.lose(&format!("{} events without a time", ev.kind.name()));
+            return;
+        };
+        if time.fraction.is_some() {
+            lost.lose("fractions of a second");
+        }
+        if time.offset.is_some() {
+            lost.lose("UTC offsets");
+        }
+        let daemon = ev.daemon.unwrap_or("lmgrd");
+        let server_start = ev.kind == Kind::ServerStart && matches!(daemon, "lmgrd" | "rlm");
+        match time.date {
+            Some(date) if !self.banner || server_start => {
+                banner(ev, &time, date, out);
+                self.banner = true;
+                self.date = Some(date);
+                timestamp(&time, date, out);
+                if server_start {
+                    return;
+                }
+            }
+            Some(date) if self.date != Some(date) => {
+                self.date = Some(date);
+                timestamp(&time, date, out);
+            }
+            Some(_) => {}
+            None => lost.lose("dates"),
+        }
+        let start = out.len();
+        envelope(&time, daemon, out);
+        let body = out.len();
+        match ev.kind {
+            kind if is_usage(kind) => usage(ev, kind, out, lost),
+            // In use when the log began: the checkout this log never saw.
+            Kind::Inuse if matches!(step, Step::Opened { .. }) => {
+                usage(ev, Kind::Checkout, out, lost)
+            }
+            Kind::ServerStart => {
+                out.extend_from_slice(b"Server started on ");
+                out.extend_from_slice(ev.host.or(ev.server).unwrap_or("localhost").as_bytes());
+                out.extend_from_slice(b" for:");
+            }
+            Kind::ServerStop => match (ev.user, ev.host.or(ev.server)) {
+                (Some(user), Some(host)) => {
+                    out.extend_from_slice(
+                        format!("SHUTDOWN request from {user} at node {host}").as_bytes(),
+                    );
+                }
+                _ => out.extend_from_slice(b"EXITING DUE TO SIGNAL 15"),
+            },
+            Kind::Reread => {
+                out.extend_from_slice(b"Rereading license file...");
+                if let (Some(user), Some(host)) = (ev.user, ev.host) {
+                    out.extend_from_slice(format!(" Requested from {user}@{host}").as_bytes());
+                }
+            }
+            // Dates are written from every event's own.
+            Kind::Timestamp => {}
+            Kind::Message | Kind::Unknown if ev.format == Format::Flexnet => {
+                let text = ev
+                    .extra
+                    .iter()
+                    .find(|(k, _)| *k == "text")
+                    .and_then(|(_, v)| v.as_str());
+                out.extend_from_slice(text.unwrap_or("").as_bytes());
+            }
+            kind => lost.lose(&format!("{} events", kind.name())),
+        }
+        if out.len() == body {
+            out.truncate(start);
+        } else {
+            out.push(b'\n');
+        }
+    }
+}
+
+/// `HH:MM:SS (daemon) `.
+fn envelope(time: &Time, daemon: &str, out: &mut Vec<u8>) {
+    let plain = Time {
+        fraction: None,
+        ..*time
+    };
+    plain.write_time_of_day(out);
+    out.extend_from_slice(b" (");
+    out.extend_from_slice(daemon.as_bytes());
+    out.extend_from_slice(b") ");
+}
+
+fn banner(ev: &Event<'_>, time: &Time, date: Date, out: &mut Vec<u8>) {
+    envelope(time, "lmgrd", out);
+    let own = ev.format == Format::Flexnet && ev.kind == Kind::ServerStart;
+    let extra = |key: &str| {
+        ev.extra
+            .iter()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, v)| v.as_str())
+            .filter(|_| own)
+    };
+    let product = extra("product").unwrap_or("FlexNet Licensing");
+    let version = ev.version.filter(|_| own).unwrap_or(VERSION);
+    let platform = extra("platform").unwrap_or("written by liclog");
+    let host = ev.server.unwrap_or("localhost");
+    out.extend_from_slice(
+        format!("{product} ({version}) started on {host} ({platform}) (").as_bytes(),
+    );
+    push_mdy(out, date, false);
+    out.extend_from_slice(b")\n");
+}
+
+fn timestamp(time: &Time, date: Date, out: &mut Vec<u8>) {
+    envelope(time, "lmgrd", out);
+    out.extend_from_slice(b"TIMESTAMP ");
+    push_mdy(out, date, false);
+    out.push(b'\n');
+}
+
+/// `OUT: "feature" user@host  (N licenses)` and the others.
+fn usage(ev: &Event<'_>, kind: Kind, out: &mut Vec<u8>, lost: &mut Losses) {
+    let keyword: &[u8] = match kind {
+        Kind::Checkout => b"OUT: ",
+        Kind::Checkin => b"IN: ",
+        Kind::Denial => b"DENIED: ",
+        Kind::Unsupported => b"UNSUPPORTED: ",
+        Kind::Queued => b"QUEUED: ",
+        _ => b"DEQUEUED: ",
+    };
+    out.extend_from_slice(keyword);
+    let feature = ev.feature.unwrap_or("");
+    if feature.contains('"') {
+        lost.lose("features holding a quote");
+    }
+    out.push(b'"');
+    out.extend_from_slice(feature.as_bytes());
+    out.extend_from_slice(b"\" ");
+    if kind == Kind::Unsupported {
+        out.extend_from_slice(b"(PORT_AT_HOST_PLUS   ) ");
+    }
+    let host = ev.host.unwrap_or("");
+    if host.contains(' ') {
+        lost.lose("host names holding a space");
+    }
+    out.extend_from_slice(ev.user.unwrap_or("").as_bytes());
+    out.push(b'@');
+    out.extend_from_slice(host.as_bytes());
+    out.extend_from_slice(b"  ");
+    if ev.version.is_some() {
+        lost.lose("versions");
+    }
+    let count = ev.count.unwrap_or(1);
+    if count > 1 {
+        if matches!(kind, Kind::Checkout | Kind::Checkin) {
+            out.extend_from_slice(format!("({count} licenses)").as_bytes());
+        } else {
+            lost.lose("counts of denials and queue lines");
+        }
+    }
+    if matches!(kind, Kind::Denial | Kind::Unsupported | Kind::Queued) {
+        out.extend_from_slice(b"(");
+        reason(ev, kind, out, lost);
+        out.extend_from_slice(b")");
+    }
+}
+
+/// `Licensed number of users already reached. (-4,342)`: the event's own
+/// text and code when it is FlexNet's, the mapped one otherwise.
+fn reason(ev: &Event<'_>, kind: Kind, out: &mut Vec<u8>, lost: &mut Losses) {
+    if ev.format == Format::Flexnet && (ev.reason.is_some() || ev.code.is_some()) {
+        out.extend_from_slice(ev.reason.unwrap_or("").as_bytes());
+        if let Some(code) = ev.code {
+            out.extend_from_slice(format!(" ({code})").as_bytes());
+        }
+        return;
+    }
+    let mapped = denial_of(ev).or(match kind {
+        Kind::Unsupported => super::vendor::DENIALS
+            .iter()
+            .find(|d| d.flexnet_code == -18),
+        // lmgrd queues a request when all licenses are in use.
+        Kind::Queued => super::vendor::DENIALS.first(),
+        _ => None,
+    });
+    match mapped {
+        Some(d) => {
+            out.extend_from_slice(format!("{} ({})", d.flexnet_text, d.flexnet_code).as_bytes())
+        }
+        None => {
+            if ev.reason.is_some() {
+                lost.lose("denial reasons without a FlexNet code");
+            }
+            let text = ev.reason.unwrap_or("License denied.");
+            out.extend_from_slice(text.replace(['(', ')'], "").as_bytes());
+        }
+    }
+}

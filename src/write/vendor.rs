@@ -1,0 +1,284 @@
+//! What the vendor-format writers share (`--to flexnet|rlm-report|
+//! sentinel`): one server per output, the original lines passed through
+//! when the stream is that format's own, the sessions engine, the denial
+//! reasons each format can say, and the count of what a target cannot
+//! carry. The per-format lines are in `flexnet.rs`, `rlm_report.rs` and
+//! `sentinel.rs`; the choices are documented in docs/writers.md.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::{self, Write};
+
+use super::{Background, Encoder, EventWriter};
+use crate::event::{Event, Kind};
+use crate::format::Format;
+use crate::sessions::{Engine, Session, Step};
+
+/// One vendor format's lines.
+pub trait Target: Send {
+    const FORMAT: Format;
+    /// Writes the lines for `ev` (which `step` of the sessions engine saw)
+    /// into `out`, counting in `lost` what the format cannot carry.
+    fn event(&mut self, ev: &Event<'_>, step: &Step, out: &mut Vec<u8>, lost: &mut Losses);
+    /// What ends the output; `open`: the sessions still open.
+    fn finish(&mut self, open: &[Session], out: &mut Vec<u8>) {
+        let _ = (open, out);
+    }
+}
+
+/// What a target could not carry, per field or event kind.
+#[derive(Debug, Default)]
+pub struct Losses {
+    counts: BTreeMap<String, u64>,
+    /// `--strict`: the first loss, to stop the run at.
+    strict: bool,
+    first: Option<String>,
+}
+
+impl Losses {
+    pub fn lose(&mut self, what: &str) {
+        *self.counts.entry(what.to_string()).or_default() += 1;
+        if self.strict && self.first.is_none() {
+            self.first = Some(what.to_string());
+        }
+    }
+
+    pub fn counts(&self) -> Vec<(String, u64)> {
+        self.counts.iter().map(|(k, v)| (k.clone(), *v)).collect()
+    }
+}
+
+/// A stream of several servers into one output of a format that holds one.
+#[derive(Debug)]
+pub struct MixedServers {
+    pub format: Format,
+    pub first: String,
+    pub second: String,
+}
+
+impl fmt::Display for MixedServers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the events come from more than one server ({}, {}), and a {} log holds one: \
+             pick one with --server NAME, or write one file per server with -o DIR/",
+            self.first, self.second, self.format
+        )
+    }
+}
+
+impl std::error::Error for MixedServers {}
+
+/// `--strict` and a value the target cannot carry.
+#[derive(Debug)]
+pub struct Lossy {
+    pub format: Format,
+    pub what: String,
+    pub source: String,
+    pub line: u64,
+}
+
+impl fmt::Display for Lossy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}: {} cannot carry {} (--strict)",
+            self.source, self.line, self.format, self.what
+        )
+    }
+}
+
+impl std::error::Error for Lossy {}
+
+pub struct VendorWriter<T> {
+    out: Background,
+    target: T,
+    sessions: Engine,
+    /// The output's server, once an event named one.
+    server: Option<String>,
+    /// Whether the original lines go out as they are: decided by the first
+    /// event (it has its line, and the target is its format).
+    passthrough: Option<bool>,
+    lost: Losses,
+}
+
+impl<T: Target> VendorWriter<T> {
+    pub fn new(out: Box<dyn Write + Send>, target: T, strict: bool) -> Self {
+        VendorWriter {
+            out: Background::new(out, |mut out| out.flush()),
+            target,
+            sessions: Engine::default(),
+            server: None,
+            passthrough: None,
+            lost: Losses {
+                strict,
+                ..Losses::default()
+            },
+        }
+    }
+}
+
+impl<T: Target> EventWriter for VendorWriter<T> {
+    fn write(&mut self, ev: &Event<'_>) -> io::Result<()> {
+        let own = ev.has_raw && ev.format == T::FORMAT;
+        if *self.passthrough.get_or_insert(own) && own {
+            // The log's own lines, as they were (a file that held several
+            // servers still does).
+            self.out.buf.extend_from_slice(ev.raw.as_bytes());
+            self.out.buf.extend_from_slice(ev.ending.as_bytes());
+            return self.out.maybe_flush();
+        }
+        if let Some(s) = ev.server {
+            match &self.server {
+                None => self.server = Some(s.to_string()),
+                Some(first) if first != s => {
+                    let mixed = MixedServers {
+                        format: T::FORMAT,
+                        first: first.clone(),
+                        second: s.to_string(),
+                    };
+                    return Err(io::Error::new(io::ErrorKind::InvalidInput, mixed));
+                }
+                Some(_) => {}
+            }
+        }
+        let step = self.sessions.step(ev);
+        self.target
+            .event(ev, &step, &mut self.out.buf, &mut self.lost);
+        if let Some(what) = self.lost.first.take() {
+            let lossy = Lossy {
+                format: T::FORMAT,
+                what,
+                source: ev.source.to_string(),
+                line: ev.line,
+            };
+            return Err(io::Error::new(io::ErrorKind::InvalidData, lossy));
+        }
+        self.out.maybe_flush()
+    }
+
+    fn encoder(&self) -> Option<Box<dyn Encoder>> {
+        None
+    }
+
+    fn write_encoded(&mut self, bytes: &mut Vec<u8>) -> io::Result<()> {
+        self.out.append(bytes)
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        if self.passthrough != Some(true) {
+            let open = std::mem::take(&mut self.sessions).finish();
+            self.target.finish(&open, &mut self.out.buf);
+        }
+        self.out.finish()
+    }
+
+    fn losses(&self) -> Vec<(String, u64)> {
+        self.lost.counts()
+    }
+}
+
+/// The usage kinds every vendor format has lines for.
+pub fn is_usage(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Checkout
+            | Kind::Checkin
+            | Kind::Denial
+            | Kind::Unsupported
+            | Kind::Queued
+            | Kind::Dequeued
+    )
+}
+
+/// One denial reason as each format says it: FlexNet's text and major
+/// error code, RLM's status (`why`). docs/writers.md has this table.
+pub struct Denial {
+    pub flexnet_text: &'static str,
+    pub flexnet_code: i32,
+    pub rlm: i32,
+}
+
+pub const DENIALS: &[Denial] = &[
+    Denial {
+        flexnet_text: "Licensed number of users already reached.",
+        flexnet_code: -4,
+        rlm: -22,
+    },
+    Denial {
+        flexnet_text: "No such feature exists.",
+        flexnet_code: -5,
+        rlm: -1,
+    },
+    Denial {
+        flexnet_text: "Invalid host.",
+        flexnet_code: -9,
+        rlm: -4,
+    },
+    Denial {
+        flexnet_text: "Feature has expired.",
+        flexnet_code: -10,
+        rlm: -3,
+    },
+    Denial {
+        flexnet_text: "License server system does not support this feature.",
+        flexnet_code: -18,
+        rlm: -18,
+    },
+    Denial {
+        flexnet_text: "License server system does not support this version of this feature.",
+        flexnet_code: -25,
+        rlm: -6,
+    },
+    Denial {
+        flexnet_text: "Feature start date is in the future.",
+        flexnet_code: -31,
+        rlm: -37,
+    },
+    Denial {
+        flexnet_text: "User/host on EXCLUDE list for feature.",
+        flexnet_code: -38,
+        rlm: -11,
+    },
+    Denial {
+        flexnet_text: "User/host not on INCLUDE list for feature.",
+        flexnet_code: -39,
+        rlm: -13,
+    },
+    Denial {
+        flexnet_text: "Checkout exceeds MAX specified in options file.",
+        flexnet_code: -87,
+        rlm: -14,
+    },
+];
+
+/// The row of `ev`'s denial reason, from its own format's code.
+pub fn denial_of(ev: &Event<'_>) -> Option<&'static Denial> {
+    let code = ev.code?;
+    match ev.format {
+        Format::Flexnet => {
+            let major: i32 = code.split(',').next()?.trim().parse().ok()?;
+            DENIALS.iter().find(|d| d.flexnet_code == major)
+        }
+        Format::RlmReport | Format::RlmDebug => {
+            let why: i32 = code.trim().parse().ok()?;
+            DENIALS.iter().find(|d| d.rlm == why)
+        }
+        _ => None,
+    }
+}
+
+/// `M/D/YYYY`, FlexNet's and RLM's date.
+pub fn push_mdy(out: &mut Vec<u8>, date: jiff::civil::Date, pad: bool) {
+    let two = |out: &mut Vec<u8>, n: i8| {
+        if pad || n >= 10 {
+            out.push(b'0' + (n / 10) as u8);
+        }
+        out.push(b'0' + (n % 10) as u8);
+    };
+    two(out, date.month());
+    out.push(b'/');
+    two(out, date.day());
+    out.push(b'/');
+    crate::event::push_decimal(out, date.year().unsigned_abs().into(), 4);
+}
