@@ -26,6 +26,9 @@ pub struct ConvertOptions {
     /// `--server NAME`: only the events of that server (and those that
     /// name none).
     pub server: Option<String>,
+    /// `--daemon NAME`: only the events of that vendor daemon (ISV), and
+    /// those of the license server itself (lmgrd, rlm) or of none.
+    pub daemon: Option<String>,
 }
 
 /// Where warnings and input failures are reported (stderr in the binary).
@@ -95,6 +98,7 @@ impl<'w> Converter<'w> {
         let mut reader = read::reader_for(format, &input.name, &self.options.read, reopen)?;
         let mut sink = RunSink {
             server: self.options.server.as_deref(),
+            daemon: self.options.daemon.as_deref(),
             writer: self.writer,
             counts: &mut self.counts,
             diag,
@@ -141,6 +145,7 @@ impl<'w> Converter<'w> {
 
 struct RunSink<'a, 'w> {
     server: Option<&'a str>,
+    daemon: Option<&'a str>,
     writer: &'a mut (dyn EventWriter + 'w),
     counts: &'a mut [u64],
     diag: &'a mut dyn Diagnostics,
@@ -162,6 +167,12 @@ impl Sink for RunSink<'_, '_> {
         {
             return Ok(());
         }
+        if let (Some(only), Some(daemon)) = (self.daemon, event.daemon)
+            && only != daemon
+            && !matches!(daemon, "lmgrd" | "rlm")
+        {
+            return Ok(());
+        }
         self.counts[event.kind as usize] += 1;
         self.writer.write(event).map_err(Error::Write)
     }
@@ -170,7 +181,7 @@ impl Sink for RunSink<'_, '_> {
     /// is written, and `--server` looks at each event: both need events one
     /// by one.
     fn encoder(&mut self) -> Option<Box<dyn Encoder>> {
-        (!self.strict && self.server.is_none())
+        (!self.strict && self.server.is_none() && self.daemon.is_none())
             .then(|| self.writer.encoder())
             .flatten()
     }

@@ -35,6 +35,9 @@ pub struct Args {
     /// Only the events of this license server (and those that name none); a vendor log holds one server
     #[arg(long, value_name = "NAME")]
     server: Option<String>,
+    /// Only the events of this vendor daemon (ISV), and the license server's own; an RLM reportlog holds one ISV
+    #[arg(long, value_name = "NAME")]
+    daemon: Option<String>,
     /// Write to PATH (atomically: a failed run leaves no file); - is stdout
     #[arg(short, long, value_name = "PATH", default_value = "-")]
     output: String,
@@ -130,6 +133,7 @@ fn convert(args: Args) -> Result<u8, Error> {
         decoding: Decoding::from_label(args.encoding.as_deref())?,
         strict: args.strict,
         server: args.server.clone(),
+        daemon: args.daemon.clone(),
     };
     // Bad --allow patterns fail before any work.
     let mut detector = Detector::new(&args.allow).map_err(Error::Usage)?;

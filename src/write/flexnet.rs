@@ -54,6 +54,10 @@ impl Target for Flexnet {
             Some(_) => {}
             None => lost.lose("dates"),
         }
+        if is_usage(ev.kind) && ev.feature.is_none() {
+            lost.lose("usage events without a feature");
+            return;
+        }
         let start = out.len();
         envelope(&time, daemon, out);
         let body = out.len();

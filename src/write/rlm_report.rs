@@ -22,6 +22,10 @@ pub struct RlmReport {
 impl Target for RlmReport {
     const FORMAT: Format = Format::RlmReport;
 
+    fn daemon_of<'e>(&self, ev: &Event<'e>) -> Option<&'e str> {
+        ev.daemon.filter(|_| is_usage(ev.kind))
+    }
+
     fn event(&mut self, ev: &Event<'_>, step: &Step, out: &mut Vec<u8>, lost: &mut Losses) {
         let Some(time) = ev.time else {
             lost.lose(&format!("{} events without a time", ev.kind.name()));
@@ -31,10 +35,15 @@ impl Target for RlmReport {
             lost.lose("events without a date");
             return;
         };
-        let isv = ev.daemon.filter(|d| !matches!(*d, "lmgrd" | "rlm"));
         let start = ev.kind == Kind::ServerStart;
         if !self.started {
-            // The header needs the ISV: it waits for the first event of one.
+            // The header needs the ISV: it waits for the first event of one
+            // (a log without vendor daemons, such as Sentinel's, has none).
+            let isv = match ev.daemon {
+                Some("lmgrd" | "rlm") => None,
+                Some(d) => Some(d),
+                None => Some("unknown"),
+            };
             let Some(isv) = isv.filter(|_| start || is_usage(ev.kind)) else {
                 lost.lose(&format!(
                     "{} events before the first of an ISV",
@@ -79,6 +88,10 @@ impl Target for RlmReport {
         self.last = Some(time);
         if time.fraction.is_some() {
             lost.lose("fractions of a second");
+        }
+        if is_usage(ev.kind) && ev.feature.is_none() {
+            lost.lose("usage events without a feature");
+            return;
         }
         match (ev.kind, step) {
             (Kind::Checkout, Step::Opened { id, in_use }) => {

@@ -50,6 +50,10 @@ impl Target for Sentinel {
             }
         }
         self.last = Some((time, host));
+        if super::vendor::is_usage(ev.kind) && ev.feature.is_none() {
+            lost.lose("usage events without a feature");
+            return;
+        }
         let (trans, numkeys, keylife) = match (ev.kind, step) {
             (Kind::Checkout | Kind::Inuse, Step::Opened { in_use, .. }) => (0, *in_use, 0),
             (Kind::Inuse, _) => return,
@@ -58,7 +62,6 @@ impl Target for Sentinel {
                 (2, *in_use, held(session.as_deref(), &time))
             }
             (Kind::Queued, _) => (3, 0, 0),
-            (Kind::Dequeued, _) => (7, 0, 0),
             (Kind::ServerStop, _) => {
                 self.shutdown(out, lost);
                 return;

@@ -20,6 +20,12 @@ pub trait Target: Send {
     /// Writes the lines for `ev` (which `step` of the sessions engine saw)
     /// into `out`, counting in `lost` what the format cannot carry.
     fn event(&mut self, ev: &Event<'_>, step: &Step, out: &mut Vec<u8>, lost: &mut Losses);
+    /// The vendor daemon this output holds, for a format that holds one
+    /// (an RLM reportlog is one ISV's): events of another are refused.
+    fn daemon_of<'e>(&self, ev: &Event<'e>) -> Option<&'e str> {
+        let _ = ev;
+        None
+    }
     /// What ends the output; `open`: the sessions still open.
     fn finish(&mut self, open: &[Session], out: &mut Vec<u8>) {
         let _ = (open, out);
@@ -48,21 +54,30 @@ impl Losses {
     }
 }
 
-/// A stream of several servers into one output of a format that holds one.
+/// A stream of several servers (or vendor daemons) into one output of a
+/// format that holds one.
 #[derive(Debug)]
 pub struct MixedServers {
     pub format: Format,
+    /// `server` or `ISV`.
+    pub what: &'static str,
     pub first: String,
     pub second: String,
 }
 
 impl fmt::Display for MixedServers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (what, format) = (self.what, self.format);
+        let option = if what == "server" {
+            "--server"
+        } else {
+            "--daemon"
+        };
         write!(
             f,
-            "the events come from more than one server ({}, {}), and a {} log holds one: \
-             pick one with --server NAME, or write one file per server with -o DIR/",
-            self.first, self.second, self.format
+            "the events come from more than one {what} ({}, {}), and a {format} log holds one: \
+             pick one with {option} NAME, or write one file per {what} with -o DIR/",
+            self.first, self.second
         )
     }
 }
@@ -94,8 +109,9 @@ pub struct VendorWriter<T> {
     out: Background,
     target: T,
     sessions: Engine,
-    /// The output's server, once an event named one.
+    /// The output's server and vendor daemon, once events named them.
     server: Option<String>,
+    daemon: Option<String>,
     /// Whether the original lines go out as they are: decided by the first
     /// event (it has its line, and the target is its format).
     passthrough: Option<bool>,
@@ -109,6 +125,7 @@ impl<T: Target> VendorWriter<T> {
             target,
             sessions: Engine::default(),
             server: None,
+            daemon: None,
             passthrough: None,
             lost: Losses {
                 strict,
@@ -128,21 +145,31 @@ impl<T: Target> EventWriter for VendorWriter<T> {
             self.out.buf.extend_from_slice(ev.ending.as_bytes());
             return self.out.maybe_flush();
         }
-        if let Some(s) = ev.server {
-            match &self.server {
-                None => self.server = Some(s.to_string()),
-                Some(first) if first != s => {
-                    let mixed = MixedServers {
-                        format: T::FORMAT,
-                        first: first.clone(),
-                        second: s.to_string(),
-                    };
-                    return Err(io::Error::new(io::ErrorKind::InvalidInput, mixed));
-                }
-                Some(_) => {}
-            }
-        }
+        one_of(&mut self.server, ev.server, "server", T::FORMAT)?;
+        one_of(
+            &mut self.daemon,
+            self.target.daemon_of(ev),
+            "ISV",
+            T::FORMAT,
+        )?;
         let step = self.sessions.step(ev);
+        // A checkin that names only its handle (RLM small format) takes
+        // what it lacks from its checkout.
+        let mut filled;
+        let ev = match &step {
+            Step::Closed {
+                session: Some(s), ..
+            } if ev.feature.is_none() || ev.user.is_none() => {
+                filled = ev.clone();
+                let h = &s.holder;
+                filled.feature = filled.feature.or(h.feature.as_deref());
+                filled.user = filled.user.or(h.user.as_deref());
+                filled.host = filled.host.or(h.host.as_deref());
+                filled.version = filled.version.or(s.version.as_deref());
+                &filled
+            }
+            _ => ev,
+        };
         self.target
             .event(ev, &step, &mut self.out.buf, &mut self.lost);
         if let Some(what) = self.lost.first.take() {
@@ -176,6 +203,31 @@ impl<T: Target> EventWriter for VendorWriter<T> {
     fn losses(&self) -> Vec<(String, u64)> {
         self.lost.counts()
     }
+}
+
+/// Keeps `seen` the only value of `what` in one output.
+fn one_of(
+    seen: &mut Option<String>,
+    value: Option<&str>,
+    what: &'static str,
+    format: Format,
+) -> io::Result<()> {
+    let (Some(value), Some(first)) = (value, seen.as_deref()) else {
+        if let Some(v) = value {
+            *seen = Some(v.to_string());
+        }
+        return Ok(());
+    };
+    if first == value {
+        return Ok(());
+    }
+    let mixed = MixedServers {
+        format,
+        what,
+        first: first.to_string(),
+        second: value.to_string(),
+    };
+    Err(io::Error::new(io::ErrorKind::InvalidInput, mixed))
 }
 
 /// The usage kinds every vendor format has lines for.
