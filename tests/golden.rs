@@ -2,7 +2,9 @@
 //! `inputs/`, whose files are all given, in name order), an optional
 //! `args` file (extra `convert` arguments, one per line), and the expected
 //! `expected.jsonl`, `expected.csv` and `expected.stderr`, compared byte for
-//! byte. `UPDATE_GOLDEN=1 cargo test --test golden` rewrites the expected
+//! byte. `golden/write-<target>/<case>/` runs `convert -v --to <target>`
+//! and compares `expected.out` and `expected.stderr`.
+//! `UPDATE_GOLDEN=1 cargo test --test golden` rewrites the expected
 //! files; review the diff before committing it.
 
 use std::path::{Path, PathBuf};
@@ -94,7 +96,11 @@ fn case_args(case: &Path) -> Vec<String> {
 }
 
 fn run(case: &Path, to: &str) -> (Vec<u8>, Vec<u8>) {
-    let mut args: Vec<String> = vec!["convert".into(), "--to".into(), to.into()];
+    run_with(case, &["convert", "--to", to])
+}
+
+fn run_with(case: &Path, command: &[&str]) -> (Vec<u8>, Vec<u8>) {
+    let mut args: Vec<String> = command.iter().map(|s| s.to_string()).collect();
     args.extend(case_args(case));
     let out = Command::new(env!("CARGO_BIN_EXE_liclog"))
         .args(&args)
@@ -116,7 +122,12 @@ fn golden_cases_match() {
             "{}: README.md says what the case covers",
             case.display()
         );
-        let outputs = if case.parent().unwrap().ends_with("anonymize") {
+        let group = case.parent().unwrap().file_name().unwrap().to_string_lossy().into_owned();
+        let outputs = if let Some(target) = group.strip_prefix("write-") {
+            // A vendor writer: the log written, and with -v what it lost.
+            let (out, stderr) = run_with(case, &["convert", "-v", "--to", target]);
+            vec![("expected.out", out), ("expected.stderr", stderr)]
+        } else if case.parent().unwrap().ends_with("anonymize") {
             let (out, stderr) = run_anonymize(case, &["anonymize"]);
             let (jsonl, _) = run_anonymize(case, &["convert", "--anonymize", "--raw"]);
             vec![

@@ -35,7 +35,13 @@ impl Target for Flexnet {
         if time.offset.is_some() {
             lost.lose("UTC offsets");
         }
-        let daemon = ev.daemon.unwrap_or("lmgrd");
+        // Usage lines come from a vendor daemon: a log without any (Sentinel)
+        // gets one named after its format.
+        let daemon = match ev.daemon {
+            Some(d) => d,
+            None if is_usage(ev.kind) || ev.kind == Kind::Inuse => ev.format.name(),
+            None => "lmgrd",
+        };
         let server_start = ev.kind == Kind::ServerStart && matches!(daemon, "lmgrd" | "rlm");
         match time.date {
             Some(date) if !self.banner || server_start => {
