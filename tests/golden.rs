@@ -122,7 +122,13 @@ fn golden_cases_match() {
             "{}: README.md says what the case covers",
             case.display()
         );
-        let group = case.parent().unwrap().file_name().unwrap().to_string_lossy().into_owned();
+        let group = case
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         let outputs = if let Some(target) = group.strip_prefix("write-") {
             // A vendor writer: the log written, and with -v what it lost.
             let (out, stderr) = run_with(case, &["convert", "-v", "--to", target]);

@@ -425,3 +425,49 @@ fn anonymized_then_written_passes_the_leak_check() {
         );
     }
 }
+
+#[test]
+fn a_directory_output_gets_one_file_per_server_and_isv() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden/flexnet");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("logs/");
+    let o = Command::new(env!("CARGO_BIN_EXE_liclog"))
+        .args(["convert", "--to", "flexnet", "-o"])
+        .arg(&out)
+        .arg(root.join("server-lifecycle/input.log"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["SERVER01.log", "SERVER02.log"]);
+    let second = std::fs::read_to_string(out.join("SERVER02.log")).unwrap();
+    assert!(
+        second.starts_with(" 8:00:00 (lmgrd) FlexNet Licensing")
+            && second.contains("USER07@COMPUTER04")
+    );
+    // RLM: one reportlog per server and ISV.
+    let o = Command::new(env!("CARGO_BIN_EXE_liclog"))
+        .args(["convert", "--to", "rlm-report", "-o"])
+        .arg(&out)
+        .arg(root.join("usage-shapes/input.log"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        out.join("lic02.MLM.report.log").exists() && out.join("lic02.maplelmg.report.log").exists()
+    );
+}

@@ -2,8 +2,8 @@
 
 use std::cell::RefCell;
 use std::io::IsTerminal;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -21,6 +21,7 @@ use liclog::write::{WriteOptions, writer_for};
 use liclog::{Error, Format};
 
 use super::output::Output;
+use super::split::{Outputs, SplitWriter};
 use super::{Stderr, code_of, report};
 use crate::exit;
 
@@ -180,15 +181,32 @@ fn convert(args: Args) -> Result<u8, Error> {
     }
     // One pass over every input; `again` is the anonymizing second pass,
     // whose warnings the first one already gave.
+    // A vendor log into a directory: one file per server (and ISV).
+    let into_dir = args.to.is_vendor_output()
+        && args.output != "-"
+        && (args.output.ends_with('/') || std::path::Path::new(&args.output).is_dir());
+    if into_dir {
+        std::fs::create_dir_all(&args.output).map_err(Error::Write)?;
+    }
     let pass = |again: bool| -> Result<Pass, Error> {
-        let output = if verify {
-            Output::create_readable(&args.output)
+        let split: Outputs = Arc::default();
+        let (single, mut writer) = if into_dir {
+            let writer =
+                SplitWriter::new(&args.output, args.to, write_options, verify, split.clone());
+            (
+                None,
+                Box::new(writer) as Box<dyn liclog::write::EventWriter>,
+            )
         } else {
-            Output::create(&args.output)
-        }
-        .map_err(Error::Write)?;
-        let sink = output.writer().map_err(Error::Write)?;
-        let mut writer = writer_for(args.to, sink, write_options)?;
+            let output = if verify {
+                Output::create_readable(&args.output)
+            } else {
+                Output::create(&args.output)
+            }
+            .map_err(Error::Write)?;
+            let sink = output.writer().map_err(Error::Write)?;
+            (Some(output), writer_for(args.to, sink, write_options)?)
+        };
         if let Some(shared) = &shared {
             // A vendor output may pass the original lines through: they
             // are rewritten too.
@@ -225,8 +243,12 @@ fn convert(args: Args) -> Result<u8, Error> {
         if let Some(p) = progress {
             p.finish();
         }
+        let outputs = match single {
+            Some(output) => vec![(args.output.clone(), output)],
+            None => std::mem::take(&mut *split.lock().unwrap_or_else(PoisonError::into_inner)),
+        };
         Ok(Pass {
-            output,
+            outputs,
             failures,
             lines,
             counts,
@@ -235,36 +257,48 @@ fn convert(args: Args) -> Result<u8, Error> {
     };
     let mut done = pass(false)?;
     if let Some(shared) = shared.as_ref().filter(|s| s.verify) {
-        let path = done.output.written_path().expect("a readable output");
-        let leaks = check::scan(path, Decoding::default(), &shared.suspects())?;
-        if !leaks.is_empty() {
+        let scan = |done: &Pass, names: &liclog::anon::names::NameSet| -> Result<Vec<_>, Error> {
+            let mut leaks = Vec::new();
+            for (target, output) in &done.outputs {
+                let path = output.written_path().expect("a readable output");
+                let shown = super::anonymize::shown(target).to_string();
+                for leak in check::scan(path, Decoding::default(), names)? {
+                    leaks.push((shown.clone(), leak));
+                }
+            }
+            Ok(leaks)
+        };
+        if !scan(&done, &shared.suspects())?.is_empty() {
             // Names met after a line that repeats them: write everything
             // again, knowing every name from the first line on.
             drop(done);
             shared.restart_with_all_names();
             done = pass(true)?;
-            let path = done.output.written_path().expect("a readable output");
-            let leaks = check::scan(path, Decoding::default(), &shared.all_names())?;
+            let leaks = scan(&done, &shared.all_names())?;
             if !leaks.is_empty() {
-                let shown = super::anonymize::shown(&args.output);
-                let leaks: Vec<_> = leaks.into_iter().map(|l| (shown.to_string(), l)).collect();
                 return Err(super::anonymize::report_leaks(&leaks));
             }
         }
         shared.teach(&mut detector);
-        let path = done.output.written_path().expect("a readable output");
-        let found =
-            super::anonymize::detect_in(path, Decoding::default(), &args.output, &mut detector)?;
+        let mut found = 0;
+        for (target, output) in &done.outputs {
+            let path = output.written_path().expect("a readable output");
+            found += super::anonymize::detect_in(path, Decoding::default(), target, &mut detector)?;
+        }
         super::anonymize::detection_result(found)?;
     }
     let Pass {
-        output,
+        outputs,
         failures,
         lines,
         counts,
         losses,
     } = done;
-    output.commit().map_err(Error::Write)?;
+    for (target, output) in outputs {
+        output
+            .commit()
+            .map_err(|e| super::output::named(Error::Write(e), &target))?;
+    }
     if let (Some(shared), Some(path)) = (&shared, &args.mapping) {
         super::anonymize::write_mapping(path, shared)?;
     }
@@ -298,7 +332,8 @@ fn convert(args: Args) -> Result<u8, Error> {
 
 /// What one pass over the inputs left: its output, not committed yet.
 struct Pass {
-    output: Output,
+    /// (target, output): one, or one per server with `-o DIR/`.
+    outputs: Vec<(String, Output)>,
     failures: Vec<Error>,
     lines: u64,
     counts: Vec<(liclog::event::Kind, u64)>,
