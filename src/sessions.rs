@@ -9,32 +9,140 @@
 //! (or that vendor daemon) still had open. Memory holds the open sessions
 //! only, whatever the length of the log.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use crate::anon::tokens::FastMap;
 
 use crate::event::{Event, Kind, Time};
 
 /// Who holds a license: what a checkin must repeat to match a checkout
 /// when there is no handle.
+/// Who holds a session, as the engine hands it out.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Holder {
-    pub server: Option<String>,
-    pub daemon: Option<String>,
-    pub feature: Option<String>,
-    pub user: Option<String>,
-    pub host: Option<String>,
+    pub server: Option<Arc<str>>,
+    pub daemon: Option<Arc<str>>,
+    pub feature: Option<Arc<str>>,
+    pub user: Option<Arc<str>>,
+    pub host: Option<Arc<str>>,
     pub count: u64,
 }
 
-impl Holder {
-    fn of(ev: &Event<'_>) -> Holder {
-        let own = |s: Option<&str>| s.map(str::to_string);
-        Holder {
-            server: own(ev.server),
-            daemon: own(ev.daemon),
-            feature: own(ev.feature),
-            user: own(ev.user),
-            host: own(ev.host),
+/// The same, as the engine keeps it: each name a number (0 for none), so
+/// that an open session costs a few words whatever its names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct Key {
+    server: u32,
+    daemon: u32,
+    feature: u32,
+    user: u32,
+    host: u32,
+    count: u64,
+}
+
+/// One shared copy of each name met, numbered from 1.
+#[derive(Default)]
+struct Names {
+    ids: FastMap<Arc<str>, u32>,
+    names: Vec<Arc<str>>,
+}
+
+impl Names {
+    fn id(&mut self, name: Option<&str>) -> u32 {
+        let Some(name) = name else { return 0 };
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let n: Arc<str> = Arc::from(name);
+        self.names.push(n.clone());
+        let id = self.names.len() as u32;
+        self.ids.insert(n, id);
+        id
+    }
+
+    fn known(&self, name: Option<&str>) -> Option<u32> {
+        match name {
+            None => Some(0),
+            Some(n) => self.ids.get(n).copied(),
+        }
+    }
+
+    fn name(&self, id: u32) -> Option<Arc<str>> {
+        id.checked_sub(1).map(|i| self.names[i as usize].clone())
+    }
+
+    fn key(&mut self, ev: &Event<'_>) -> Key {
+        Key {
+            server: self.id(ev.server),
+            daemon: self.id(ev.daemon),
+            feature: self.id(ev.feature),
+            user: self.id(ev.user),
+            host: self.id(ev.host),
             count: ev.count.unwrap_or(1),
+        }
+    }
+
+    fn holder(&self, k: &Key) -> Holder {
+        Holder {
+            server: self.name(k.server),
+            daemon: self.name(k.daemon),
+            feature: self.name(k.feature),
+            user: self.name(k.user),
+            host: self.name(k.host),
+            count: k.count,
+        }
+    }
+}
+
+/// An open session: what its close needs besides its holder.
+#[derive(Clone, Debug)]
+struct Open {
+    id: u64,
+    version: u32,
+    handle: Option<Box<str>>,
+    start: Option<Time>,
+}
+
+/// The open sessions of one holder, oldest first; most holders have one.
+enum Queue {
+    One(Open),
+    Many(VecDeque<Open>),
+}
+
+impl Queue {
+    fn push(&mut self, open: Open) {
+        if let Queue::One(first) = self {
+            let first = first.clone();
+            *self = Queue::Many(VecDeque::from([first]));
+        }
+        if let Queue::Many(q) = self {
+            q.push_back(open);
+        }
+    }
+
+    /// The oldest, and whether any is left.
+    fn pop(&mut self) -> (Option<Open>, bool) {
+        match self {
+            Queue::One(o) => (Some(o.clone()), false),
+            Queue::Many(q) => {
+                let o = q.pop_front();
+                (o, !q.is_empty())
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Queue::One(_) => 1,
+            Queue::Many(q) => q.len(),
+        }
+    }
+
+    fn drain(self) -> Vec<Open> {
+        match self {
+            Queue::One(o) => vec![o],
+            Queue::Many(q) => q.into(),
         }
     }
 }
@@ -68,7 +176,7 @@ pub struct Session {
     /// 1, 2, … in checkout order: stable for the same input.
     pub id: u64,
     pub holder: Holder,
-    pub version: Option<String>,
+    pub version: Option<Arc<str>>,
     /// The checkout's handle, where the format has one.
     pub handle: Option<String>,
     pub start: Option<Time>,
@@ -94,11 +202,15 @@ pub enum Step {
     Nothing,
 }
 
+type HandleKey = (u32, u32, Box<str>);
+
 #[derive(Default)]
 pub struct Engine {
-    by_holder: HashMap<Holder, VecDeque<Session>>,
-    by_handle: HashMap<(Option<String>, Option<String>, String), Session>,
-    in_use: HashMap<(Option<String>, Option<String>), u64>,
+    names: Names,
+    by_holder: FastMap<Key, Queue>,
+    by_handle: FastMap<HandleKey, (Key, Open)>,
+    /// Licenses in use per (server, feature).
+    in_use: FastMap<(u32, u32), u64>,
     next_id: u64,
 }
 
@@ -121,102 +233,122 @@ impl Engine {
 
     /// The licenses of `server` and `feature` in use now.
     pub fn in_use(&self, server: Option<&str>, feature: Option<&str>) -> u64 {
-        let key = (server.map(str::to_string), feature.map(str::to_string));
-        self.in_use.get(&key).copied().unwrap_or(0)
+        match (self.names.known(server), self.names.known(feature)) {
+            (Some(s), Some(f)) => self.in_use.get(&(s, f)).copied().unwrap_or(0),
+            _ => 0,
+        }
     }
 
     /// How many sessions are open.
     pub fn open_sessions(&self) -> usize {
-        self.by_handle.len() + self.by_holder.values().map(VecDeque::len).sum::<usize>()
+        self.by_handle.len() + self.by_holder.values().map(Queue::len).sum::<usize>()
     }
 
     /// The sessions still open at the end of the log, in checkout order.
-    pub fn finish(self) -> Vec<Session> {
-        let mut open: Vec<Session> = self
-            .by_handle
+    pub fn finish(mut self) -> Vec<Session> {
+        let by_handle = std::mem::take(&mut self.by_handle);
+        let by_holder = std::mem::take(&mut self.by_holder);
+        let mut open: Vec<Session> = by_handle
             .into_values()
-            .chain(self.by_holder.into_values().flatten())
-            .map(|mut s| {
-                s.ended = End::Open;
-                s
-            })
+            .chain(
+                by_holder
+                    .into_iter()
+                    .flat_map(|(k, q)| q.drain().into_iter().map(move |o| (k, o))),
+            )
+            .map(|(k, o)| self.session(&k, o, None, End::Open))
             .collect();
         open.sort_by_key(|s| s.id);
         open
     }
 
-    fn handle_key(&self, ev: &Event<'_>) -> Option<(Option<String>, Option<String>, String)> {
+    fn session(&self, key: &Key, open: Open, end: Option<Time>, ended: End) -> Session {
+        Session {
+            id: open.id,
+            holder: self.names.holder(key),
+            version: self.names.name(open.version),
+            handle: open.handle.map(String::from),
+            start: open.start,
+            end,
+            ended,
+        }
+    }
+
+    fn handle_key(&mut self, ev: &Event<'_>) -> Option<HandleKey> {
         let handle = ev.handle?;
         Some((
-            ev.server.map(str::to_string),
-            ev.daemon.map(str::to_string),
-            handle.to_string(),
+            self.names.id(ev.server),
+            self.names.id(ev.daemon),
+            handle.into(),
         ))
     }
 
     fn open(&mut self, ev: &Event<'_>) -> Step {
         self.next_id += 1;
-        let session = Session {
+        let key = self.names.key(ev);
+        let open = Open {
             id: self.next_id,
-            holder: Holder::of(ev),
-            version: ev.version.map(str::to_string),
-            handle: ev.handle.map(str::to_string),
+            version: self.names.id(ev.version),
+            handle: ev.handle.map(Box::from),
             start: ev.time,
-            end: None,
-            ended: End::Open,
         };
-        let in_use = self.add_use(&session.holder, true);
-        let id = session.id;
+        let in_use = self.add_use(&key, true);
         match self.handle_key(ev) {
             // A handle reused while still open: the server lost the
             // checkin; the older session ends there.
-            Some(key) => {
-                self.by_handle.insert(key, session);
+            Some(handle) => {
+                self.by_handle.insert(handle, (key, open));
             }
-            None => self
-                .by_holder
-                .entry(session.holder.clone())
-                .or_default()
-                .push_back(session),
+            None => match self.by_holder.get_mut(&key) {
+                Some(queue) => queue.push(open),
+                None => {
+                    self.by_holder.insert(key, Queue::One(open));
+                }
+            },
         }
-        Step::Opened { id, in_use }
+        Step::Opened {
+            id: self.next_id,
+            in_use,
+        }
     }
 
     fn close(&mut self, ev: &Event<'_>) -> Step {
         let by_handle = self.handle_key(ev).and_then(|k| self.by_handle.remove(&k));
-        let session = by_handle.or_else(|| {
-            let holder = Holder::of(ev);
-            let queue = self.by_holder.get_mut(&holder)?;
-            let s = queue.pop_front();
-            if queue.is_empty() {
-                self.by_holder.remove(&holder);
+        let found = by_handle.or_else(|| {
+            let key = self.names.key(ev);
+            let queue = self.by_holder.get_mut(&key)?;
+            let (open, more) = queue.pop();
+            if !more {
+                self.by_holder.remove(&key);
             }
-            s
+            open.map(|o| (key, o))
         });
-        let in_use = match &session {
-            Some(s) => self.add_use(&s.holder, false),
-            None => self.in_use(ev.server, ev.feature),
+        let Some((key, open)) = found else {
+            let in_use = self.in_use(ev.server, ev.feature);
+            return Step::Closed {
+                session: None,
+                in_use,
+            };
         };
-        let session = session.map(|mut s| {
-            s.end = ev.time;
-            s.ended = End::Checkin;
-            Box::new(s)
-        });
-        Step::Closed { session, in_use }
+        let in_use = self.add_use(&key, false);
+        let session = self.session(&key, open, ev.time, End::Checkin);
+        Step::Closed {
+            session: Some(Box::new(session)),
+            in_use,
+        }
     }
 
     /// Adds (or takes away) a session's licenses; the count after.
-    fn add_use(&mut self, holder: &Holder, add: bool) -> u64 {
-        let key = (holder.server.clone(), holder.feature.clone());
-        let n = self.in_use.entry(key.clone()).or_default();
+    fn add_use(&mut self, key: &Key, add: bool) -> u64 {
+        let at = (key.server, key.feature);
+        let n = self.in_use.entry(at).or_default();
         *n = if add {
-            *n + holder.count
+            *n + key.count
         } else {
-            n.saturating_sub(holder.count)
+            n.saturating_sub(key.count)
         };
         let after = *n;
         if after == 0 {
-            self.in_use.remove(&key);
+            self.in_use.remove(&at);
         }
         after
     }
@@ -224,35 +356,42 @@ impl Engine {
     /// Ends what `ev`'s server had open: all of it for the license server
     /// itself (lmgrd, or no daemon named), a vendor daemon's own otherwise.
     fn end_server(&mut self, ev: &Event<'_>, why: End) -> Vec<Session> {
-        let server = ev.server;
-        let daemon = ev.daemon.filter(|d| *d != "lmgrd" && *d != "rlm");
-        let ends = |h: &Holder| {
-            h.server.as_deref() == server && daemon.is_none_or(|d| h.daemon.as_deref() == Some(d))
+        let (Some(server), daemon) = (
+            self.names.known(ev.server),
+            ev.daemon.filter(|d| *d != "lmgrd" && *d != "rlm"),
+        ) else {
+            return Vec::new();
         };
-        let mut ended = Vec::new();
-        self.by_handle.retain(|_, s| {
-            let end = ends(&s.holder);
+        let daemon = match daemon {
+            Some(d) => match self.names.known(Some(d)) {
+                Some(id) => Some(id),
+                None => return Vec::new(),
+            },
+            None => None,
+        };
+        let ends = |k: &Key| k.server == server && daemon.is_none_or(|d| k.daemon == d);
+        let mut ended: Vec<(Key, Open)> = Vec::new();
+        self.by_handle.retain(|_, (k, o)| {
+            let end = ends(k);
             if end {
-                ended.push(s.clone());
+                ended.push((*k, o.clone()));
             }
             !end
         });
-        self.by_holder.retain(|h, queue| {
-            let end = ends(h);
-            if end {
-                ended.extend(queue.drain(..));
+        let keys: Vec<Key> = self.by_holder.keys().filter(|k| ends(k)).copied().collect();
+        for k in keys {
+            if let Some(q) = self.by_holder.remove(&k) {
+                ended.extend(q.drain().into_iter().map(|o| (k, o)));
             }
-            !end
-        });
-        ended.sort_by_key(|s| s.id);
-        for s in &mut ended {
-            s.end = ev.time;
-            s.ended = why;
         }
-        for s in &ended {
-            self.add_use(&s.holder.clone(), false);
-        }
+        ended.sort_by_key(|(_, o)| o.id);
         ended
+            .into_iter()
+            .map(|(k, o)| {
+                self.add_use(&k, false);
+                self.session(&k, o, ev.time, why)
+            })
+            .collect()
     }
 }
 

@@ -5,11 +5,14 @@
 //! QUE, DEQUE, SHUTDOWN, END. Handles and `cur_use` come from the sessions
 //! engine. docs/writers.md lists every choice.
 
+use std::borrow::Cow;
+
 use jiff::civil::Date;
 
-use super::vendor::{DENIALS, Losses, Target, denial_of, is_usage, push_mdy};
+use super::vendor::{DENIALS, Hex, Losses, Target, denial_of, is_usage, push_mdy};
 use crate::event::{Event, Kind, Time, Value};
 use crate::format::Format;
+use crate::put;
 use crate::sessions::{Session, Step};
 
 #[derive(Default)]
@@ -95,52 +98,52 @@ impl Target for RlmReport {
         }
         match (ev.kind, step) {
             (Kind::Checkout, Step::Opened { id, in_use }) => {
-                let handle = ev.handle.map_or_else(|| format!("{id:x}"), str::to_string);
                 let f = fields(ev, lost);
-                let line = format!(
-                    "OUT {} {} {} {} {} \"{}\" {} {in_use} 0 {handle} {handle} {} \"{}\" \"\" \"\" ",
-                    f.product,
-                    f.version,
-                    f.pool,
-                    f.user,
-                    f.host,
-                    f.isv_def,
-                    f.count,
-                    f.pid,
-                    f.project
+                put!(
+                    out, "OUT ", f.product, " ", f.version, " ", f.pool, " ", f.user, " "
                 );
-                out.extend_from_slice(line.as_bytes());
+                put!(
+                    out, f.host, " \"", f.isv_def, "\" ", f.count, " ", *in_use, " 0 "
+                );
+                put_handle(out, ev.handle, *id);
+                out.push(b' ');
+                put_handle(out, ev.handle, *id);
+                put!(out, " ", f.pid, " \"", f.project, "\" \"\" \"\" ");
                 push_clock(&time, date, true, out);
             }
             (Kind::Inuse, Step::Opened { id, .. }) => {
-                let handle = ev.handle.map_or_else(|| format!("{id:x}"), str::to_string);
                 let f = fields(ev, lost);
-                let line = format!(
-                    "INUSE {} {} {} {} {} \"{}\" {} {handle} {handle} {} ",
-                    f.product, f.version, f.pool, f.user, f.host, f.isv_def, f.count, f.pid
+                put!(
+                    out, "INUSE ", f.product, " ", f.version, " ", f.pool, " ", f.user, " "
                 );
-                out.extend_from_slice(line.as_bytes());
+                put!(out, f.host, " \"", f.isv_def, "\" ", f.count, " ");
+                put_handle(out, ev.handle, *id);
+                out.push(b' ');
+                put_handle(out, ev.handle, *id);
+                put!(out, " ", f.pid, " ");
                 push_clock(&time, date, true, out);
             }
             // Its repeat at the end of an RLM log.
             (Kind::Inuse, _) => {}
             (Kind::Checkin, Step::Closed { session, in_use }) => {
-                let handle = session.as_deref().map_or_else(
-                    || {
-                        lost.lose("checkins without their checkout (handle 0)");
-                        "0".to_string()
-                    },
-                    handle_of,
-                );
                 let why = extra(ev, "why")
                     .filter(|_| ev.format == Format::RlmReport)
                     .unwrap_or("1");
                 let f = fields(ev, lost);
-                let line = format!(
-                    "IN {why} {} {} {} {} \"{}\" {} {in_use} 0 {handle} ",
-                    f.product, f.version, f.user, f.host, f.isv_def, f.count
+                put!(
+                    out, "IN ", why, " ", f.product, " ", f.version, " ", f.user, " "
                 );
-                out.extend_from_slice(line.as_bytes());
+                put!(
+                    out, f.host, " \"", f.isv_def, "\" ", f.count, " ", *in_use, " 0 "
+                );
+                match session.as_deref() {
+                    Some(s) => put_handle(out, s.handle.as_deref(), s.id),
+                    None => {
+                        lost.lose("checkins without their checkout (handle 0)");
+                        out.push(b'0');
+                    }
+                }
+                out.push(b' ');
                 push_clock(&time, date, true, out);
             }
             (Kind::Denial | Kind::Unsupported, _) => {
@@ -149,11 +152,12 @@ impl Target for RlmReport {
                 let last = extra(ev, "last_attempt")
                     .filter(|_| ev.format == Format::RlmReport)
                     .unwrap_or("1");
-                let line = format!(
-                    "DENY {} {} {} {} \"{}\" {} {why} {last} {} ",
-                    f.product, f.version, f.user, f.host, f.isv_def, f.count, f.pid
+                put!(
+                    out, "DENY ", f.product, " ", f.version, " ", f.user, " ", f.host
                 );
-                out.extend_from_slice(line.as_bytes());
+                put!(
+                    out, " \"", f.isv_def, "\" ", f.count, " ", why, " ", last, " ", f.pid, " "
+                );
                 if time.seconds % 60 != 0 || time.leap {
                     lost.lose("seconds of denials (std writes hh:mm)");
                 }
@@ -199,57 +203,68 @@ impl Target for RlmReport {
 }
 
 /// What a usage record says of its license, as RLM writes it.
-struct Fields {
-    product: String,
-    version: String,
-    pool: String,
-    user: String,
-    host: String,
-    isv_def: String,
+struct Fields<'e> {
+    product: Cow<'e, str>,
+    version: Cow<'e, str>,
+    pool: &'e str,
+    user: Cow<'e, str>,
+    host: Cow<'e, str>,
+    isv_def: Cow<'e, str>,
     count: u64,
-    pid: String,
-    project: String,
+    pid: &'e str,
+    project: Cow<'e, str>,
 }
 
-fn fields(ev: &Event<'_>, lost: &mut Losses) -> Fields {
+fn fields<'e>(ev: &'e Event<'_>, lost: &mut Losses) -> Fields<'e> {
     let rlm = ev.format == Format::RlmReport;
     let own = |key| extra(ev, key).filter(|_| rlm);
     let version = match ev.version {
         Some(v) => no_space(v, lost),
         None => {
             lost.lose("versions (written as 0.0)");
-            "0.0".to_string()
+            Cow::Borrowed("0.0")
         }
     };
-    let quoted = |v: Option<&str>| v.unwrap_or("").replace('"', "'");
+    let quoted = |v: Option<&'e str>| match v {
+        Some(v) if v.contains('"') => Cow::Owned(v.replace('"', "'")),
+        v => Cow::Borrowed(v.unwrap_or("")),
+    };
     Fields {
         product: no_space(ev.feature.unwrap_or("unknown"), lost),
         version,
-        pool: own("pool").unwrap_or("1").to_string(),
+        pool: own("pool").unwrap_or("1"),
         user: name(ev.user, lost),
         host: name(ev.host, lost),
         isv_def: quoted(own("isv_def")),
         count: ev.count.unwrap_or(1),
-        pid: own("process_id").or(own("pid")).unwrap_or("0").to_string(),
+        pid: own("process_id").or(own("pid")).unwrap_or("0"),
         project: quoted(own("project")),
+    }
+}
+
+/// The record's own handle, or the session's number in hex.
+fn put_handle(out: &mut Vec<u8>, handle: Option<&str>, id: u64) {
+    match handle {
+        Some(h) => put!(out, h),
+        None => put!(out, Hex(id)),
     }
 }
 
 /// A user or host: `""` when empty, never with a space (RLM splits
 /// fields at spaces and writes names without quotes).
-fn name(value: Option<&str>, lost: &mut Losses) -> String {
+fn name<'e>(value: Option<&'e str>, lost: &mut Losses) -> Cow<'e, str> {
     match value {
-        None | Some("") | Some("\"\"") => "\"\"".to_string(),
+        None | Some("") | Some("\"\"") => Cow::Borrowed("\"\""),
         Some(v) => no_space(v, lost),
     }
 }
 
-fn no_space(value: &str, lost: &mut Losses) -> String {
+fn no_space<'e>(value: &'e str, lost: &mut Losses) -> Cow<'e, str> {
     if value.contains([' ', '\t']) {
         lost.lose("spaces in names (written as _)");
-        value.replace([' ', '\t'], "_")
+        Cow::Owned(value.replace([' ', '\t'], "_"))
     } else {
-        value.to_string()
+        Cow::Borrowed(value)
     }
 }
 
@@ -261,10 +276,6 @@ fn extra<'e>(ev: &'e Event<'_>, key: &str) -> Option<&'e str> {
             Value::Int(_) => None,
             v => v.as_str(),
         })
-}
-
-fn handle_of(s: &Session) -> String {
-    s.handle.clone().unwrap_or_else(|| format!("{:x}", s.id))
 }
 
 /// The RLM status of a denial: its own, or mapped from FlexNet's code.
@@ -296,13 +307,17 @@ fn push_full(time: &Time, date: Date, out: &mut Vec<u8>) {
 
 /// `mm/dd hh:mm:ss` (or `hh:mm`) and a line break.
 fn push_clock(time: &Time, date: Date, seconds: bool, out: &mut Vec<u8>) {
-    out.extend_from_slice(format!("{:02}/{:02} ", date.month(), date.day()).as_bytes());
-    let mut clock = Vec::new();
+    let two = |out: &mut Vec<u8>, n: i8| crate::event::push_decimal(out, n as u64, 2);
+    two(out, date.month());
+    out.push(b'/');
+    two(out, date.day());
+    out.push(b' ');
+    let start = out.len();
     Time {
         fraction: None,
         ..*time
     }
-    .write_time_of_day(&mut clock);
-    out.extend_from_slice(&clock[..if seconds { 8 } else { 5 }]);
+    .write_time_of_day(out);
+    out.truncate(start + if seconds { 8 } else { 5 });
     out.push(b'\n');
 }

@@ -43,7 +43,13 @@ pub struct Losses {
 
 impl Losses {
     pub fn lose(&mut self, what: &str) {
-        *self.counts.entry(what.to_string()).or_default() += 1;
+        // Most events lose the same things: no allocation for those.
+        match self.counts.get_mut(what) {
+            Some(n) => *n += 1,
+            None => {
+                self.counts.insert(what.to_string(), 1);
+            }
+        }
         if self.strict && self.first.is_none() {
             self.first = Some(what.to_string());
         }
@@ -333,4 +339,66 @@ pub fn push_mdy(out: &mut Vec<u8>, date: jiff::civil::Date, pad: bool) {
     two(out, date.day());
     out.push(b'/');
     crate::event::push_decimal(out, date.year().unsigned_abs().into(), 4);
+}
+
+/// A piece of a line: text or a number, appended without `format!` (the
+/// writers put several on every line).
+pub trait Piece {
+    fn put(&self, out: &mut Vec<u8>);
+}
+
+impl Piece for &str {
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.as_bytes());
+    }
+}
+
+impl Piece for std::borrow::Cow<'_, str> {
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.as_bytes());
+    }
+}
+
+impl Piece for u64 {
+    fn put(&self, out: &mut Vec<u8>) {
+        crate::event::push_decimal(out, *self, 1);
+    }
+}
+
+impl Piece for i32 {
+    fn put(&self, out: &mut Vec<u8>) {
+        if *self < 0 {
+            out.push(b'-');
+        }
+        crate::event::push_decimal(out, u64::from(self.unsigned_abs()), 1);
+    }
+}
+
+/// `n` in lowercase hex, as RLM writes handles.
+pub struct Hex(pub u64);
+
+impl Piece for Hex {
+    fn put(&self, out: &mut Vec<u8>) {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut buf = [0u8; 16];
+        let mut i = buf.len();
+        let mut n = self.0;
+        loop {
+            i -= 1;
+            buf[i] = DIGITS[(n & 15) as usize];
+            n >>= 4;
+            if n == 0 {
+                break;
+            }
+        }
+        out.extend_from_slice(&buf[i..]);
+    }
+}
+
+/// Appends each piece to `out`.
+#[macro_export]
+macro_rules! put {
+    ($out:expr, $($piece:expr),+ $(,)?) => {{
+        $( $crate::write::vendor::Piece::put(&$piece, $out); )+
+    }};
 }
