@@ -44,7 +44,11 @@ impl Target for Flexnet {
         };
         let server_start = ev.kind == Kind::ServerStart && matches!(daemon, "lmgrd" | "rlm");
         match time.date {
-            Some(date) if !self.banner || server_start => {
+            // The banner waits for an event that names the server (or a usage
+            // line, which cannot wait).
+            Some(date)
+                if (!self.banner && (ev.server.is_some() || is_usage(ev.kind))) || server_start =>
+            {
                 banner(ev, &time, date, out);
                 self.banner = true;
                 self.date = Some(date);
@@ -53,7 +57,7 @@ impl Target for Flexnet {
                     return;
                 }
             }
-            Some(date) if self.date != Some(date) => {
+            Some(date) if self.banner && self.date != Some(date) => {
                 self.date = Some(date);
                 timestamp(&time, date, out);
             }

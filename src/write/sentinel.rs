@@ -14,7 +14,9 @@ use crate::sessions::{Session, Step};
 
 #[derive(Default)]
 pub struct Sentinel {
+    /// A startup line is in force (written, and no shutdown since).
     started: bool,
+    commented: bool,
     records: u64,
     last: Option<(Time, String)>,
 }
@@ -29,9 +31,26 @@ impl Target for Sentinel {
             lost.lose(&format!("{} events without a date", ev.kind.name()));
             return;
         };
+        let writable = matches!(
+            ev.kind,
+            Kind::Checkout
+                | Kind::Inuse
+                | Kind::Checkin
+                | Kind::Denial
+                | Kind::Unsupported
+                | Kind::Queued
+        ) || (license_server_start(ev) && ev.server.is_some());
+        if !writable && ev.kind != Kind::ServerStop {
+            lost.lose(&format!("{} events", ev.kind.name()));
+            return;
+        }
         let host = ev.server.unwrap_or("localhost").replace(' ', "_");
-        if !self.started || ev.kind == Kind::ServerStart {
-            if !self.started {
+        if !self.started && ev.kind == Kind::ServerStop {
+            return;
+        }
+        if !self.started || license_server_start(ev) {
+            if !self.commented {
+                self.commented = true;
                 out.extend_from_slice(
                     b"# liclog: written by liclog at encryption level 0; the record checksums are \
                       not computed (the algorithm is not public) and are written as 0\n",
@@ -112,9 +131,10 @@ impl Target for Sentinel {
 impl Sentinel {
     /// `# Shutdown ...` at the last time written.
     fn shutdown(&mut self, out: &mut Vec<u8>, lost: &mut Losses) {
-        let Some((time, host)) = self.last.take() else {
+        let Some((time, host)) = self.last.take().filter(|_| self.started) else {
             return;
         };
+        self.started = false;
         out.extend_from_slice(b"# Shutdown Sentinel RMS License Manager ");
         out.extend_from_slice(VERSION.as_bytes());
         out.push(b' ');
@@ -123,6 +143,12 @@ impl Sentinel {
         let number = base64(self.records.to_string().as_bytes());
         out.extend_from_slice(format!(" {epoch} {host} 0 {number} 0\n").as_bytes());
     }
+}
+
+/// The license server's own start (lmgrd, rlm, Sentinel's): a vendor
+/// daemon's start is no new Sentinel session.
+fn license_server_start(ev: &Event<'_>) -> bool {
+    ev.kind == Kind::ServerStart && matches!(ev.daemon, None | Some("lmgrd" | "rlm"))
 }
 
 /// Seconds a released key was held (Keylife), when its checkout is known
