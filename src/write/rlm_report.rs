@@ -30,6 +30,11 @@ impl Target for RlmReport {
     }
 
     fn event(&mut self, ev: &Event<'_>, step: &Step, out: &mut Vec<u8>, lost: &mut Losses) {
+        // An RLM PRODUCT record (no time of its own) after its START.
+        if ev.kind == Kind::Product && ev.format == Format::RlmReport && self.started {
+            product(ev, out);
+            return;
+        }
         let Some(time) = ev.time else {
             lost.lose(&format!("{} events without a time", ev.kind.name()));
             return;
@@ -183,6 +188,12 @@ impl Target for RlmReport {
                 out.extend_from_slice(line.as_bytes());
                 push_clock(&time, date, true, out);
             }
+            (Kind::Reread, _) => {
+                let user = name(ev.user, lost);
+                let host = name(ev.host, lost);
+                put!(out, "REREAD ", user, " ", host, " ");
+                push_clock(&time, date, true, out);
+            }
             (Kind::ServerStop, _) => {
                 let user = name(ev.user, lost);
                 let host = name(ev.host, lost);
@@ -200,6 +211,47 @@ impl Target for RlmReport {
             push_full(&last, date, out);
         }
     }
+}
+
+/// `PRODUCT name version pool count reservations soft_limit "hostid"
+/// "contract" "customer" "issuer" "line_item" "options" share max_share
+/// type named_user_count meter…`, from an RLM reader's PRODUCT event (the
+/// pools are known only there).
+fn product(ev: &Event<'_>, out: &mut Vec<u8>) {
+    let field = |key: &str| extra(ev, key).unwrap_or("");
+    let count = ev.count.unwrap_or(0);
+    put!(
+        out,
+        "PRODUCT ",
+        ev.feature.unwrap_or(""),
+        " ",
+        ev.version.unwrap_or(""),
+        " "
+    );
+    put!(
+        out,
+        field("pool"),
+        " ",
+        count,
+        " ",
+        field("reservations"),
+        " ",
+        field("soft_limit")
+    );
+    for key in [
+        "hostid",
+        "contract",
+        "customer",
+        "issuer",
+        "line_item",
+        "options",
+    ] {
+        put!(out, " \"", field(key).replace('"', "'").as_str(), "\"");
+    }
+    for key in crate::read::rlm_report::PRODUCT.iter().skip(12) {
+        put!(out, " ", field(key));
+    }
+    out.push(b'\n');
 }
 
 /// What a usage record says of its license, as RLM writes it.

@@ -9,6 +9,8 @@
 
 mod records;
 
+pub use self::records::PRODUCT;
+
 use jiff::civil::Date;
 
 use self::records::{Layout, Shape};
