@@ -31,7 +31,7 @@ pub struct Holder {
 
 /// The same, as the engine keeps it: each name a number (0 for none), so
 /// that an open session costs a few words whatever its names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Key {
     server: u32,
     daemon: u32,
@@ -39,6 +39,16 @@ struct Key {
     user: u32,
     host: u32,
     count: u64,
+}
+
+/// The fields packed into three words (one hasher call for each field
+/// cost more than the lookup of an open session, on every usage line).
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(u64::from(self.server) << 32 | u64::from(self.daemon));
+        state.write_u64(u64::from(self.feature) << 32 | u64::from(self.user));
+        state.write_u64(u64::from(self.host) << 32 ^ self.count);
+    }
 }
 
 /// One shared copy of each name met, numbered from 1.

@@ -193,6 +193,11 @@ impl std::hash::Hasher for NameHasher {
     fn write_u8(&mut self, byte: u8) {
         self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
+    // Folded, so that every bit of `n` reaches the low bits a table
+    // indexes by.
+    fn write_u64(&mut self, n: u64) {
+        self.0 = fold(self.0.rotate_left(7) ^ n, 0x9e37_79b9_7f4a_7c15);
+    }
     fn finish(&self) -> u64 {
         self.0
     }
