@@ -6,48 +6,10 @@
 mod common;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use common::{assert_exit, dir_with, liclog};
-
-/// Every vendor-format golden input (with its case's `args`), and every
-/// readable sample.
-fn logs() -> Vec<(PathBuf, Vec<String>)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden");
-    let mut out = Vec::new();
-    for format in ["flexnet", "rlm-report", "rlm-debug", "sentinel"] {
-        for case in std::fs::read_dir(root.join(format)).unwrap() {
-            let case = case.unwrap().path();
-            let args: Vec<String> = std::fs::read_to_string(case.join("args"))
-                .unwrap_or_default()
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(|l| l.trim().to_string())
-                .collect();
-            for file in std::fs::read_dir(&case).unwrap() {
-                let file = file.unwrap().path();
-                let name = file.file_name().unwrap().to_string_lossy().into_owned();
-                if name == "inputs" {
-                    for member in std::fs::read_dir(&file).unwrap() {
-                        out.push((member.unwrap().path(), args.clone()));
-                    }
-                } else if name.starts_with("input") {
-                    out.push((file, args.clone()));
-                }
-            }
-        }
-    }
-    if let Some(samples) = std::env::var_os("LICLOG_SAMPLES") {
-        for sub in ["flexlm", "rlm", "rlm-debug"] {
-            for file in std::fs::read_dir(Path::new(&samples).join(sub)).unwrap() {
-                out.push((file.unwrap().path(), Vec::new()));
-            }
-        }
-    }
-    out.sort();
-    out
-}
 
 fn run(args: &[&str], path: &Path, stdin: Option<&[u8]>) -> Vec<u8> {
     let mut c = Command::new(env!("CARGO_BIN_EXE_liclog"));
@@ -73,10 +35,10 @@ fn run(args: &[&str], path: &Path, stdin: Option<&[u8]>) -> Vec<u8> {
 
 #[test]
 fn canonical_output_reads_back_to_the_same_bytes() {
-    let logs = logs();
+    let logs = common::vendor_logs();
     assert!(logs.len() > 10);
     let mut failures = Vec::new();
-    for (log, extra) in &logs {
+    for (log, extra, _) in &logs {
         for to in ["jsonl", "csv"] {
             for raw in [false, true] {
                 let mut args = vec!["convert", "--to", to];

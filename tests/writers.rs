@@ -10,52 +10,10 @@
 mod common;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use common::{assert_exit, dir_with, liclog};
-
-/// Every vendor-format golden input (with its case's `args`) and sample,
-/// with its format.
-fn logs() -> Vec<(PathBuf, Vec<String>, &'static str)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden");
-    let mut out = Vec::new();
-    for format in ["flexnet", "rlm-report", "rlm-debug", "sentinel"] {
-        for case in std::fs::read_dir(root.join(format)).unwrap() {
-            let case = case.unwrap().path();
-            let args: Vec<String> = std::fs::read_to_string(case.join("args"))
-                .unwrap_or_default()
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(|l| l.trim().to_string())
-                .collect();
-            for file in std::fs::read_dir(&case).unwrap() {
-                let file = file.unwrap().path();
-                let name = file.file_name().unwrap().to_string_lossy().into_owned();
-                if name == "inputs" {
-                    for member in std::fs::read_dir(&file).unwrap() {
-                        out.push((member.unwrap().path(), args.clone(), format));
-                    }
-                } else if name.starts_with("input") {
-                    out.push((file, args.clone(), format));
-                }
-            }
-        }
-    }
-    if let Some(samples) = std::env::var_os("LICLOG_SAMPLES") {
-        for (sub, format) in [
-            ("flexlm", "flexnet"),
-            ("rlm", "rlm-report"),
-            ("rlm-debug", "rlm-debug"),
-        ] {
-            for file in std::fs::read_dir(Path::new(&samples).join(sub)).unwrap() {
-                out.push((file.unwrap().path(), Vec::new(), format));
-            }
-        }
-    }
-    out.sort();
-    out
-}
 
 fn run(args: &[&str], stdin: Option<Vec<u8>>) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_liclog"));
@@ -204,7 +162,7 @@ fn values(jsonl: &[u8], key: &str) -> Vec<String> {
 #[test]
 fn every_target_keeps_the_usage_events() {
     let mut failures = Vec::new();
-    for (log, extra, _) in logs() {
+    for (log, extra, _) in common::vendor_logs() {
         let path = log.to_str().unwrap();
         let mut args = vec!["convert", "--to", "jsonl"];
         args.extend(extra.iter().map(String::as_str));
@@ -293,7 +251,7 @@ fn filter(jsonl: &[u8], server: Option<&str>, isv: Option<&str>) -> Vec<u8> {
 #[test]
 fn raw_jsonl_written_back_to_its_format_is_the_log() {
     let mut failures = Vec::new();
-    for (log, extra, format) in logs() {
+    for (log, extra, format) in common::vendor_logs() {
         // Other encodings come back as UTF-8; rlm-debug has no writer.
         if !extra.is_empty() || format == "rlm-debug" {
             continue;
@@ -426,23 +384,24 @@ fn anonymized_then_written_passes_the_leak_check() {
     }
 }
 
+/// `liclog convert --to TO -o OUT INPUT`, which must succeed.
+fn convert_into(to: &str, out: &Path, input: &Path) {
+    let o = Command::new(env!("CARGO_BIN_EXE_liclog"))
+        .args(["convert", "--to", to, "-o"])
+        .arg(out)
+        .arg(input)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+}
+
 #[test]
 fn a_directory_output_gets_one_file_per_server_and_isv() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden/flexnet");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("logs/");
-    let o = Command::new(env!("CARGO_BIN_EXE_liclog"))
-        .args(["convert", "--to", "flexnet", "-o"])
-        .arg(&out)
-        .arg(root.join("server-lifecycle/input.log"))
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    convert_into("flexnet", &out, &root.join("server-lifecycle/input.log"));
     let mut names: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -455,18 +414,7 @@ fn a_directory_output_gets_one_file_per_server_and_isv() {
             && second.contains("USER07@COMPUTER04")
     );
     // RLM: one reportlog per server and ISV.
-    let o = Command::new(env!("CARGO_BIN_EXE_liclog"))
-        .args(["convert", "--to", "rlm-report", "-o"])
-        .arg(&out)
-        .arg(root.join("usage-shapes/input.log"))
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    convert_into("rlm-report", &out, &root.join("usage-shapes/input.log"));
     assert!(
         out.join("lic02.MLM.report.log").exists() && out.join("lic02.maplelmg.report.log").exists()
     );

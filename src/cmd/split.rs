@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use liclog::Format;
 use liclog::event::{Event, Kind};
+use liclog::write::vendor::is_usage;
 use liclog::write::{Encoder, EventWriter, WriteOptions, writer_for};
 
 use super::output::Output;
@@ -60,16 +61,7 @@ impl SplitWriter {
         let server = safe(ev.server?);
         Some(match self.format {
             Format::RlmReport => {
-                let usage = matches!(
-                    ev.kind,
-                    Kind::Checkout
-                        | Kind::Checkin
-                        | Kind::Denial
-                        | Kind::Unsupported
-                        | Kind::Queued
-                        | Kind::Dequeued
-                        | Kind::Inuse
-                );
+                let usage = is_usage(ev.kind) || ev.kind == Kind::Inuse;
                 let isv = ev.daemon.filter(|d| !matches!(*d, "lmgrd" | "rlm"));
                 match isv {
                     Some(isv) if usage || ev.format == Format::RlmReport => {

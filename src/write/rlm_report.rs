@@ -13,6 +13,7 @@ use super::vendor::{DENIALS, Hex, Losses, Target, denial_of, is_usage, push_mdy}
 use crate::event::{Event, Kind, Time, Value};
 use crate::format::Format;
 use crate::put;
+use crate::read::rlm_report::PRODUCT;
 use crate::sessions::{Session, Step};
 
 #[derive(Default)]
@@ -238,17 +239,11 @@ fn product(ev: &Event<'_>, out: &mut Vec<u8>) {
         " ",
         field("soft_limit")
     );
-    for key in [
-        "hostid",
-        "contract",
-        "customer",
-        "issuer",
-        "line_item",
-        "options",
-    ] {
+    // `hostid` to `options` are quoted, the numbers after them are not.
+    for key in &PRODUCT[6..12] {
         put!(out, " \"", field(key).replace('"', "'").as_str(), "\"");
     }
-    for key in crate::read::rlm_report::PRODUCT.iter().skip(12) {
+    for key in &PRODUCT[12..] {
         put!(out, " ", field(key));
     }
     out.push(b'\n');

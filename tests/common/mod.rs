@@ -84,3 +84,46 @@ pub fn anonymize(args: &[&str], dir: &Path) -> Output {
     all.extend_from_slice(args);
     liclog(&all, dir)
 }
+
+/// Every vendor-format golden input (each file of an `inputs/` directory
+/// too), with its case's `args` lines and its format; then, when
+/// `LICLOG_SAMPLES` is set, every readable real sample.
+pub fn vendor_logs() -> Vec<(std::path::PathBuf, Vec<String>, &'static str)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden");
+    let mut out = Vec::new();
+    for format in ["flexnet", "rlm-report", "rlm-debug", "sentinel"] {
+        for case in std::fs::read_dir(root.join(format)).unwrap() {
+            let case = case.unwrap().path();
+            let args: Vec<String> = std::fs::read_to_string(case.join("args"))
+                .unwrap_or_default()
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| l.trim().to_string())
+                .collect();
+            for file in std::fs::read_dir(&case).unwrap() {
+                let file = file.unwrap().path();
+                let name = file.file_name().unwrap().to_string_lossy().into_owned();
+                if name == "inputs" {
+                    for member in std::fs::read_dir(&file).unwrap() {
+                        out.push((member.unwrap().path(), args.clone(), format));
+                    }
+                } else if name.starts_with("input") {
+                    out.push((file, args.clone(), format));
+                }
+            }
+        }
+    }
+    if let Some(samples) = std::env::var_os("LICLOG_SAMPLES") {
+        for (sub, format) in [
+            ("flexlm", "flexnet"),
+            ("rlm", "rlm-report"),
+            ("rlm-debug", "rlm-debug"),
+        ] {
+            for file in std::fs::read_dir(Path::new(&samples).join(sub)).unwrap() {
+                out.push((file.unwrap().path(), Vec::new(), format));
+            }
+        }
+    }
+    out.sort();
+    out
+}
