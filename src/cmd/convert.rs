@@ -179,8 +179,6 @@ fn convert(args: Args) -> Result<u8, Error> {
             );
         }
     }
-    // One pass over every input; `again` is the anonymizing second pass,
-    // whose warnings the first one already gave.
     // A vendor log into a directory: one file per server (and ISV).
     let into_dir = args.to.is_vendor_output()
         && args.output != "-"
@@ -188,6 +186,8 @@ fn convert(args: Args) -> Result<u8, Error> {
     if into_dir {
         std::fs::create_dir_all(&args.output).map_err(Error::Write)?;
     }
+    // One pass over every input; `again` is the anonymizing second pass,
+    // whose warnings the first one already gave.
     let pass = |again: bool| -> Result<Pass, Error> {
         let split: Outputs = Arc::default();
         let (single, mut writer) = if into_dir {
