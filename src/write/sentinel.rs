@@ -5,11 +5,12 @@
 //! The record checksums' algorithm is not public: they are written as 0,
 //! and a first comment line says so. docs/writers.md lists every choice.
 
-use jiff::tz::{Offset, TimeZone};
+use std::borrow::Cow;
 
 use super::vendor::{Losses, Target};
 use crate::event::{Event, Kind, Time};
 use crate::format::Format;
+use crate::put;
 use crate::sessions::{Session, Step};
 
 #[derive(Default)]
@@ -97,28 +98,33 @@ impl Target for Sentinel {
         if time.fraction.is_some() {
             lost.lose("fractions of a second");
         }
-        let word = |v: Option<&str>, lost: &mut Losses| match v {
-            None | Some("") => "-".to_string(),
-            Some(v) if v.contains([' ', '\t']) => {
-                lost.lose("spaces in names (written as _)");
-                v.replace([' ', '\t'], "_")
-            }
-            Some(v) => v.to_string(),
-        };
+
         out.extend_from_slice(b"0 0 - ");
         push_ctime(&time, out);
         let epoch = epoch(&time, lost);
-        let record = format!(
-            " {epoch} {} {} {trans} {numkeys} {keylife} {} {} {} {} - - - - - - 0 - - - {} 0 -\n",
-            word(ev.feature, lost),
-            word(ev.version, lost),
-            word(ev.user, lost),
-            word(ev.host, lost),
-            &VERSION[1..],
-            ev.count.unwrap_or(1),
-            base64(self.records.to_string().as_bytes()),
+        let (feature, version) = (word(ev.feature, lost), word(ev.version, lost));
+        let (user, host) = (word(ev.user, lost), word(ev.host, lost));
+        put!(
+            out, " ", epoch, " ", feature, " ", version, " ", trans, " ", numkeys, " "
         );
-        out.extend_from_slice(record.as_bytes());
+        put!(
+            out,
+            keylife,
+            " ",
+            user,
+            " ",
+            host,
+            " ",
+            &VERSION[1..],
+            " ",
+            ev.count.unwrap_or(1)
+        );
+        put!(
+            out,
+            " - - - - - - 0 - - - ",
+            base64(self.records.to_string().as_bytes()).as_str(),
+            " 0 -\n"
+        );
         self.records += 1;
     }
 
@@ -142,6 +148,19 @@ impl Sentinel {
         let epoch = epoch(&time, lost);
         let number = base64(self.records.to_string().as_bytes());
         out.extend_from_slice(format!(" {epoch} {host} 0 {number} 0\n").as_bytes());
+    }
+}
+
+/// A field: `-` when missing, never with a space (Sentinel splits fields
+/// at spaces).
+fn word<'e>(v: Option<&'e str>, lost: &mut Losses) -> Cow<'e, str> {
+    match v {
+        None | Some("") => Cow::Borrowed("-"),
+        Some(v) if v.contains([' ', '\t']) => {
+            lost.lose("spaces in names (written as _)");
+            Cow::Owned(v.replace([' ', '\t'], "_"))
+        }
+        Some(v) => Cow::Borrowed(v),
     }
 }
 
@@ -170,7 +189,7 @@ fn datetime(t: Time) -> Option<jiff::civil::DateTime> {
 /// The epoch seconds of a local time: exact with its UTC offset; without
 /// one, as if the time were UTC (counted as a loss).
 fn epoch(t: &Time, lost: &mut Losses) -> i64 {
-    let Some(dt) = datetime(*t) else { return 0 };
+    let Some(date) = t.date else { return 0 };
     let offset = match t.offset {
         Some(o) => o,
         None => {
@@ -178,8 +197,13 @@ fn epoch(t: &Time, lost: &mut Losses) -> i64 {
             0
         }
     };
-    let zone = TimeZone::fixed(Offset::from_seconds(offset).unwrap_or(Offset::UTC));
-    dt.to_zoned(zone).map_or(0, |z| z.timestamp().as_second())
+    // Days since 1970-01-01 by the civil calendar (no zone database
+    // lookup per record), then the local time and the offset.
+    let days = i64::from(
+        date.since(jiff::civil::date(1970, 1, 1))
+            .map_or(0, |s| s.get_days()),
+    );
+    days * 86_400 + i64::from(t.seconds) - i64::from(offset)
 }
 
 /// `Mon Aug 25 15:36:27 2014` (`ctime`: the day padded with a space).
@@ -191,7 +215,11 @@ fn push_ctime(t: &Time, out: &mut Vec<u8>) {
     ];
     let dow = DAYS[date.weekday().to_monday_zero_offset() as usize];
     let month = MONTHS[date.month() as usize - 1];
-    out.extend_from_slice(format!("{dow} {month} {:>2} ", date.day()).as_bytes());
+    put!(out, dow, " ", month, " ");
+    if date.day() < 10 {
+        out.push(b' ');
+    }
+    put!(out, date.day() as u64, " ");
     Time {
         fraction: None,
         offset: None,

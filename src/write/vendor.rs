@@ -365,6 +365,15 @@ impl Piece for u64 {
     }
 }
 
+impl Piece for i64 {
+    fn put(&self, out: &mut Vec<u8>) {
+        if *self < 0 {
+            out.push(b'-');
+        }
+        crate::event::push_decimal(out, self.unsigned_abs(), 1);
+    }
+}
+
 impl Piece for i32 {
     fn put(&self, out: &mut Vec<u8>) {
         if *self < 0 {
