@@ -169,7 +169,7 @@ impl Sink for RunSink<'_, '_> {
         }
         if let (Some(only), Some(daemon)) = (self.daemon, event.daemon)
             && only != daemon
-            && !matches!(daemon, "lmgrd" | "rlm")
+            && !crate::event::is_license_server(daemon)
         {
             return Ok(());
         }

@@ -239,6 +239,12 @@ pub(crate) fn push_decimal(out: &mut Vec<u8>, value: u64, width: usize) {
     out.extend_from_slice(&digits[i..]);
 }
 
+/// Whether a daemon name is the license server's own (FlexNet's `lmgrd`,
+/// RLM's `rlm`) rather than a vendor daemon (ISV).
+pub fn is_license_server(daemon: &str) -> bool {
+    matches!(daemon, "lmgrd" | "rlm")
+}
+
 /// A value in `extra`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value<'a> {
@@ -323,6 +329,14 @@ impl<'a> Event<'a> {
 
     pub fn extra_str(&mut self, key: &'static str, value: &'a str) {
         self.extra.push((key, Value::Str(value)));
+    }
+
+    /// The text of `extra[key]` (`None` for a missing key or an integer).
+    pub fn extra_text(&self, key: &str) -> Option<&str> {
+        self.extra
+            .iter()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, v)| v.as_str())
     }
 }
 

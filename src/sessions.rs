@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use crate::anon::tokens::FastMap;
 
-use crate::event::{Event, Kind, Time};
+use crate::event::{Event, Kind, Time, is_license_server};
 
 /// Who holds a license: what a checkin must repeat to match a checkout
 /// when there is no handle.
@@ -302,11 +302,12 @@ impl Engine {
             start: ev.time,
         };
         let in_use = self.add_use(&key, true);
-        match self.handle_key(ev) {
+        match ev.handle {
             // A handle reused while still open: the server lost the
             // checkin; the older session ends there.
             Some(handle) => {
-                self.by_handle.insert(handle, (key, open));
+                let at = (key.server, key.daemon, handle.into());
+                self.by_handle.insert(at, (key, open));
             }
             None => match self.by_holder.get_mut(&key) {
                 Some(queue) => queue.push(open),
@@ -368,7 +369,7 @@ impl Engine {
     fn end_server(&mut self, ev: &Event<'_>, why: End) -> Vec<Session> {
         let (Some(server), daemon) = (
             self.names.known(ev.server),
-            ev.daemon.filter(|d| *d != "lmgrd" && *d != "rlm"),
+            ev.daemon.filter(|d| !is_license_server(d)),
         ) else {
             return Vec::new();
         };

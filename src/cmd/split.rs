@@ -4,12 +4,13 @@
 //! (RLM) and `SERVER.lserv.log` (Sentinel), each written atomically and
 //! committed only when the whole run succeeded.
 
+use std::collections::HashMap;
 use std::io;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use liclog::Format;
-use liclog::event::{Event, Kind};
+use liclog::event::{Event, Kind, is_license_server};
 use liclog::write::vendor::is_usage;
 use liclog::write::{Encoder, EventWriter, WriteOptions, writer_for};
 
@@ -24,14 +25,23 @@ pub struct SplitWriter {
     format: Format,
     options: WriteOptions,
     readable: bool,
-    /// (file name, its writer), in creation order.
-    writers: Vec<(String, Box<dyn EventWriter>)>,
+    /// The files in creation order, each with the server and the rest of
+    /// what names it (the ISV for RLM).
+    files: Vec<File>,
     outputs: Outputs,
-    /// The file the last event of each server went to (and of any server,
-    /// under `None`): where events that name no ISV, or no server, go.
-    last: std::collections::HashMap<Option<String>, usize>,
+    /// The file the last event went to: most events go where the one
+    /// before went, without a file name made for them.
+    recent: Option<usize>,
+    /// The last file of each server: where its events that name no ISV go.
+    last: HashMap<String, usize>,
     /// Events before any file could take them.
     dropped: u64,
+}
+
+struct File {
+    server: String,
+    part: String,
+    writer: Box<dyn EventWriter>,
 }
 
 impl SplitWriter {
@@ -48,38 +58,69 @@ impl SplitWriter {
             format,
             options,
             readable,
-            writers: Vec::new(),
+            files: Vec::new(),
             outputs,
-            last: Default::default(),
+            recent: None,
+            last: HashMap::new(),
             dropped: 0,
         }
     }
 
-    /// The file of `ev`, or `None` for an event that names no ISV in a
-    /// format split by ISV (it goes where the last one went).
-    fn name_of(&self, ev: &Event<'_>) -> Option<String> {
-        let server = safe(ev.server?);
-        Some(match self.format {
-            Format::RlmReport => {
-                let usage = is_usage(ev.kind) || ev.kind == Kind::Inuse;
-                let isv = ev.daemon.filter(|d| !matches!(*d, "lmgrd" | "rlm"));
-                match isv {
-                    Some(isv) if usage || ev.format == Format::RlmReport => {
-                        format!("{server}.{}.report.log", safe(isv))
-                    }
-                    None if ev.daemon.is_none() && usage => format!("{server}.unknown.report.log"),
-                    _ => return None,
-                }
-            }
-            Format::Sentinel => format!("{server}.lserv.log"),
-            _ => format!("{server}.log"),
-        })
+    /// What names `ev`'s file besides its server: the ISV for RLM (`None`
+    /// when the event names none: it goes to its server's last file), and
+    /// nothing more for the formats split by server alone.
+    fn part_of<'e>(&self, ev: &Event<'e>) -> Option<&'e str> {
+        if self.format != Format::RlmReport {
+            return Some("");
+        }
+        let usage = is_usage(ev.kind) || ev.kind == Kind::Inuse;
+        match ev.daemon.filter(|d| !is_license_server(d)) {
+            Some(isv) if usage || ev.format == Format::RlmReport => Some(isv),
+            None if ev.daemon.is_none() && usage => Some("unknown"),
+            _ => None,
+        }
     }
 
-    fn writer(&mut self, name: String) -> io::Result<usize> {
-        if let Some(i) = self.writers.iter().position(|(n, _)| *n == name) {
+    /// The file of `ev`; `None` before any file of its server (a line
+    /// before the first banner, a license-server line before the first
+    /// ISV's), or before any file at all for an event naming no server.
+    fn route(&mut self, ev: &Event<'_>) -> io::Result<Option<usize>> {
+        let Some(server) = ev.server else {
+            return Ok(self.recent);
+        };
+        let part = self.part_of(ev);
+        if let Some(r) = self.recent {
+            let f = &self.files[r];
+            if f.server == server && part.is_none_or(|p| f.part == p) {
+                return Ok(Some(r));
+            }
+        }
+        let i = match part {
+            None => match self.last.get(server) {
+                Some(&i) => i,
+                None => return Ok(None),
+            },
+            Some(part) => self.file(server, part)?,
+        };
+        self.recent = Some(i);
+        self.last.insert(server.to_string(), i);
+        Ok(Some(i))
+    }
+
+    /// The file of `server` and `part`, created on first use.
+    fn file(&mut self, server: &str, part: &str) -> io::Result<usize> {
+        if let Some(i) = self
+            .files
+            .iter()
+            .position(|f| f.server == server && f.part == part)
+        {
             return Ok(i);
         }
+        let name = match self.format {
+            Format::RlmReport => format!("{}.{}.report.log", safe(server), safe(part)),
+            Format::Sentinel => format!("{}.lserv.log", safe(server)),
+            _ => format!("{}.log", safe(server)),
+        };
         let target = Path::new(&self.dir)
             .join(&name)
             .to_string_lossy()
@@ -95,30 +136,24 @@ impl SplitWriter {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push((target, output));
-        self.writers.push((name, writer));
-        Ok(self.writers.len() - 1)
+        self.files.push(File {
+            server: server.to_string(),
+            part: part.to_string(),
+            writer,
+        });
+        Ok(self.files.len() - 1)
     }
 }
 
 impl EventWriter for SplitWriter {
     fn write(&mut self, ev: &Event<'_>) -> io::Result<()> {
-        let server = ev.server.map(str::to_string);
-        let i = match self.name_of(ev) {
-            Some(name) => self.writer(name)?,
-            None => match self.last.get(&server) {
-                Some(&i) => i,
-                // Before any file of its server: nothing holds it (a line
-                // before the first banner, a license-server line before
-                // the first ISV's).
-                None => {
-                    self.dropped += 1;
-                    return Ok(());
-                }
-            },
-        };
-        self.last.insert(server, i);
-        self.last.insert(None, i);
-        self.writers[i].1.write(ev)
+        match self.route(ev)? {
+            Some(i) => self.files[i].writer.write(ev),
+            None => {
+                self.dropped += 1;
+                Ok(())
+            }
+        }
     }
 
     fn encoder(&self) -> Option<Box<dyn Encoder>> {
@@ -130,16 +165,16 @@ impl EventWriter for SplitWriter {
     }
 
     fn finish(&mut self) -> io::Result<()> {
-        for (_, w) in &mut self.writers {
-            w.finish()?;
+        for f in &mut self.files {
+            f.writer.finish()?;
         }
         Ok(())
     }
 
     fn losses(&self) -> Vec<(String, u64)> {
         let mut all = std::collections::BTreeMap::new();
-        for (_, w) in &self.writers {
-            for (what, n) in w.losses() {
+        for f in &self.files {
+            for (what, n) in f.writer.losses() {
                 *all.entry(what).or_insert(0) += n;
             }
         }

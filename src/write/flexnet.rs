@@ -7,7 +7,7 @@
 use jiff::civil::Date;
 
 use super::vendor::{Losses, Target, denial_of, is_usage, push_mdy};
-use crate::event::{Event, Kind, Time};
+use crate::event::{Event, Kind, Time, is_license_server};
 use crate::format::Format;
 use crate::sessions::Step;
 
@@ -42,7 +42,7 @@ impl Target for Flexnet {
             None if is_usage(ev.kind) || ev.kind == Kind::Inuse => ev.format.name(),
             None => "lmgrd",
         };
-        let server_start = ev.kind == Kind::ServerStart && matches!(daemon, "lmgrd" | "rlm");
+        let server_start = ev.kind == Kind::ServerStart && is_license_server(daemon);
         match time.date {
             // The banner waits for an event that names the server (or a usage
             // line, which cannot wait).
@@ -99,12 +99,7 @@ impl Target for Flexnet {
             // Dates are written from every event's own.
             Kind::Timestamp => {}
             Kind::Message | Kind::Unknown if ev.format == Format::Flexnet => {
-                let text = ev
-                    .extra
-                    .iter()
-                    .find(|(k, _)| *k == "text")
-                    .and_then(|(_, v)| v.as_str());
-                out.extend_from_slice(text.unwrap_or("").as_bytes());
+                out.extend_from_slice(ev.extra_text("text").unwrap_or("").as_bytes());
             }
             kind => lost.lose(&format!("{} events", kind.name())),
         }
@@ -131,13 +126,7 @@ fn envelope(time: &Time, daemon: &str, out: &mut Vec<u8>) {
 fn banner(ev: &Event<'_>, time: &Time, date: Date, out: &mut Vec<u8>) {
     envelope(time, "lmgrd", out);
     let own = ev.format == Format::Flexnet && ev.kind == Kind::ServerStart;
-    let extra = |key: &str| {
-        ev.extra
-            .iter()
-            .find(|(k, _)| *k == key)
-            .and_then(|(_, v)| v.as_str())
-            .filter(|_| own)
-    };
+    let extra = |key: &str| ev.extra_text(key).filter(|_| own);
     let product = extra("product").unwrap_or("FlexNet Licensing");
     let version = ev.version.filter(|_| own).unwrap_or(VERSION);
     let platform = extra("platform").unwrap_or("written by liclog");

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use jiff::civil::Date;
 
 use super::vendor::{DENIALS, Hex, Losses, Target, denial_of, is_usage, push_mdy};
-use crate::event::{Event, Kind, Time, Value};
+use crate::event::{Event, Kind, Time, is_license_server};
 use crate::format::Format;
 use crate::put;
 use crate::read::rlm_report::PRODUCT;
@@ -49,7 +49,7 @@ impl Target for RlmReport {
             // The header needs the ISV: it waits for the first event of one
             // (a log without vendor daemons, such as Sentinel's, has none).
             let isv = match ev.daemon {
-                Some("lmgrd" | "rlm") => None,
+                Some(d) if is_license_server(d) => None,
                 Some(d) => Some(d),
                 None => Some("unknown"),
             };
@@ -132,7 +132,8 @@ impl Target for RlmReport {
             // Its repeat at the end of an RLM log.
             (Kind::Inuse, _) => {}
             (Kind::Checkin, Step::Closed { session, in_use }) => {
-                let why = extra(ev, "why")
+                let why = ev
+                    .extra_text("why")
                     .filter(|_| ev.format == Format::RlmReport)
                     .unwrap_or("1");
                 let f = fields(ev, lost);
@@ -155,7 +156,8 @@ impl Target for RlmReport {
             (Kind::Denial | Kind::Unsupported, _) => {
                 let f = fields(ev, lost);
                 let why = rlm_status(ev, lost);
-                let last = extra(ev, "last_attempt")
+                let last = ev
+                    .extra_text("last_attempt")
                     .filter(|_| ev.format == Format::RlmReport)
                     .unwrap_or("1");
                 put!(
@@ -219,7 +221,7 @@ impl Target for RlmReport {
 /// type named_user_count meter…`, from an RLM reader's PRODUCT event (the
 /// pools are known only there).
 fn product(ev: &Event<'_>, out: &mut Vec<u8>) {
-    let field = |key: &str| extra(ev, key).unwrap_or("");
+    let field = |key: &str| ev.extra_text(key).unwrap_or("");
     let count = ev.count.unwrap_or(0);
     put!(
         out,
@@ -264,7 +266,7 @@ struct Fields<'e> {
 
 fn fields<'e>(ev: &'e Event<'_>, lost: &mut Losses) -> Fields<'e> {
     let rlm = ev.format == Format::RlmReport;
-    let own = |key| extra(ev, key).filter(|_| rlm);
+    let own = |key| ev.extra_text(key).filter(|_| rlm);
     let version = match ev.version {
         Some(v) => no_space(v, lost),
         None => {
@@ -313,16 +315,6 @@ fn no_space<'e>(value: &'e str, lost: &mut Losses) -> Cow<'e, str> {
     } else {
         Cow::Borrowed(value)
     }
-}
-
-fn extra<'e>(ev: &'e Event<'_>, key: &str) -> Option<&'e str> {
-    ev.extra
-        .iter()
-        .find(|(k, _)| *k == key)
-        .and_then(|(_, v)| match v {
-            Value::Int(_) => None,
-            v => v.as_str(),
-        })
 }
 
 /// The RLM status of a denial: its own, or mapped from FlexNet's code.

@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 
 use super::vendor::{Losses, Target};
-use crate::event::{Event, Kind, Time};
+use crate::event::{Event, Kind, Time, is_license_server};
 use crate::format::Format;
 use crate::put;
 use crate::sessions::{Session, Step};
@@ -167,7 +167,7 @@ fn word<'e>(v: Option<&'e str>, lost: &mut Losses) -> Cow<'e, str> {
 /// The license server's own start (lmgrd, rlm, Sentinel's): a vendor
 /// daemon's start is no new Sentinel session.
 fn license_server_start(ev: &Event<'_>) -> bool {
-    ev.kind == Kind::ServerStart && matches!(ev.daemon, None | Some("lmgrd" | "rlm"))
+    ev.kind == Kind::ServerStart && ev.daemon.is_none_or(is_license_server)
 }
 
 /// Seconds a released key was held (Keylife), when its checkout is known
