@@ -211,32 +211,51 @@ impl Run<'_> {
         Ok((outputs, failures))
     }
 
-    /// The independent detector over every output: an error (exit 6) on
-    /// any finding.
     fn detect(&self, outputs: &[Output], detector: &mut Detector) -> Result<(), Error> {
-        let mut total = 0;
-        for (output, target) in outputs.iter().zip(self.targets) {
-            let Some(path) = output.written_path() else {
-                continue;
-            };
-            total += detect_in(path, self.options.decoding, target, detector)?;
-        }
-        detection_result(total)
+        let each = self.targets.iter().map(String::as_str).zip(outputs);
+        detect_outputs(each, self.options.decoding, detector)
     }
 
-    /// Where in the outputs any of `names` appears: (target, leak).
     fn scan(&self, outputs: &[Output], names: &NameSet) -> Result<Vec<(String, Leak)>, Error> {
-        let mut leaks = Vec::new();
-        for (output, target) in outputs.iter().zip(self.targets) {
-            let Some(path) = output.written_path() else {
-                continue;
-            };
-            for leak in check::scan(path, self.options.decoding, names)? {
-                leaks.push((shown(target).to_string(), leak));
-            }
-        }
-        Ok(leaks)
+        let each = self.targets.iter().map(String::as_str).zip(outputs);
+        scan_outputs(each, self.options.decoding, names)
     }
+}
+
+/// Where in the outputs (each with the target it is written for) any of
+/// `names` appears: (target as shown, leak).
+pub fn scan_outputs<'a>(
+    outputs: impl IntoIterator<Item = (&'a str, &'a Output)>,
+    decoding: Decoding,
+    names: &NameSet,
+) -> Result<Vec<(String, Leak)>, Error> {
+    let mut leaks = Vec::new();
+    for (target, output) in outputs {
+        let Some(path) = output.written_path() else {
+            continue;
+        };
+        for leak in check::scan(path, decoding, names)? {
+            leaks.push((shown(target).to_string(), leak));
+        }
+    }
+    Ok(leaks)
+}
+
+/// The independent detector over every output: an error (exit 6) on any
+/// finding.
+pub fn detect_outputs<'a>(
+    outputs: impl IntoIterator<Item = (&'a str, &'a Output)>,
+    decoding: Decoding,
+    detector: &mut Detector,
+) -> Result<(), Error> {
+    let mut total = 0;
+    for (target, output) in outputs {
+        let Some(path) = output.written_path() else {
+            continue;
+        };
+        total += detect_in(path, decoding, target, detector)?;
+    }
+    detection_result(total)
 }
 
 /// How an output is named in messages.
@@ -405,7 +424,7 @@ fn check(args: VerifyArgs) -> Result<u8, Error> {
 
 /// Runs the detector over the output written at `path` for `target`,
 /// prints what it finds, and returns how many.
-pub fn detect_in(
+fn detect_in(
     path: &Path,
     decoding: Decoding,
     target: &str,
@@ -417,7 +436,7 @@ pub fn detect_in(
 }
 
 /// Exit 6 when the detector found anything in the output.
-pub fn detection_result(findings: usize) -> Result<(), Error> {
+fn detection_result(findings: usize) -> Result<(), Error> {
     if findings == 0 {
         return Ok(());
     }

@@ -7,7 +7,6 @@ use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use liclog::anon::check;
 use liclog::anon::convert::AnonWriter;
 use liclog::anon::detector::Detector;
 use liclog::anon::fields::Selection;
@@ -20,6 +19,7 @@ use liclog::series;
 use liclog::write::{WriteOptions, writer_for};
 use liclog::{Error, Format};
 
+use super::anonymize::{detect_outputs, scan_outputs};
 use super::output::Output;
 use super::split::{Outputs, SplitWriter};
 use super::{Stderr, code_of, report};
@@ -257,35 +257,20 @@ fn convert(args: Args) -> Result<u8, Error> {
     };
     let mut done = pass(false)?;
     if let Some(shared) = shared.as_ref().filter(|s| s.verify) {
-        let scan = |done: &Pass, names: &liclog::anon::names::NameSet| -> Result<Vec<_>, Error> {
-            let mut leaks = Vec::new();
-            for (target, output) in &done.outputs {
-                let path = output.written_path().expect("a readable output");
-                let shown = super::anonymize::shown(target).to_string();
-                for leak in check::scan(path, Decoding::default(), names)? {
-                    leaks.push((shown.clone(), leak));
-                }
-            }
-            Ok(leaks)
-        };
-        if !scan(&done, &shared.suspects())?.is_empty() {
+        let suspects = scan_outputs(done.each(), Decoding::default(), &shared.suspects())?;
+        if !suspects.is_empty() {
             // Names met after a line that repeats them: write everything
             // again, knowing every name from the first line on.
             drop(done);
             shared.restart_with_all_names();
             done = pass(true)?;
-            let leaks = scan(&done, &shared.all_names())?;
+            let leaks = scan_outputs(done.each(), Decoding::default(), &shared.all_names())?;
             if !leaks.is_empty() {
                 return Err(super::anonymize::report_leaks(&leaks));
             }
         }
         shared.teach(&mut detector);
-        let mut found = 0;
-        for (target, output) in &done.outputs {
-            let path = output.written_path().expect("a readable output");
-            found += super::anonymize::detect_in(path, Decoding::default(), target, &mut detector)?;
-        }
-        super::anonymize::detection_result(found)?;
+        detect_outputs(done.each(), Decoding::default(), &mut detector)?;
     }
     let Pass {
         outputs,
@@ -339,6 +324,13 @@ struct Pass {
     counts: Vec<(liclog::event::Kind, u64)>,
     /// What a vendor output could not carry.
     losses: Vec<(String, u64)>,
+}
+
+impl Pass {
+    /// Each output with the target it is written for.
+    fn each(&self) -> impl Iterator<Item = (&str, &Output)> {
+        self.outputs.iter().map(|(t, o)| (t.as_str(), o))
+    }
 }
 
 /// A vendor writer's refusal (several servers in one output; `--strict`
