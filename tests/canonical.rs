@@ -5,32 +5,22 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use common::{assert_exit, dir_with, liclog};
 
 fn run(args: &[&str], path: &Path, stdin: Option<&[u8]>) -> Vec<u8> {
     let mut c = Command::new(env!("CARGO_BIN_EXE_liclog"));
-    c.args(args)
-        .current_dir(path.parent().unwrap())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+    c.args(args).current_dir(path.parent().unwrap());
     if stdin.is_none() {
         c.arg(path);
     } else {
         c.arg("-");
     }
-    let mut child = c.spawn().unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let data = stdin.unwrap_or_default().to_vec();
-    // Written beside the read of stdout, or a large input fills both pipes.
-    let writer = std::thread::spawn(move || input.write_all(&data));
-    let out = child.wait_with_output().unwrap().stdout;
-    writer.join().unwrap().unwrap();
-    out
+    let (out, written) = common::fed(c, stdin.unwrap_or_default());
+    written.unwrap();
+    out.stdout
 }
 
 #[test]

@@ -12,6 +12,7 @@ use liclog::event::{Event, Kind, Time, clock_seconds};
 use liclog::format::Format;
 use liclog::lines::LineReader;
 use liclog::read::{ReadOptions, Sink, reader_for};
+use liclog::write::vendor::is_usage;
 use liclog::write::{WriteOptions, writer_for};
 use proptest::prelude::*;
 
@@ -144,16 +145,7 @@ struct Count(u64);
 
 impl Sink for Count {
     fn event(&mut self, e: &Event<'_>) -> liclog::Result<()> {
-        let usage = matches!(
-            e.kind,
-            Kind::Checkout
-                | Kind::Checkin
-                | Kind::Denial
-                | Kind::Unsupported
-                | Kind::Queued
-                | Kind::Dequeued
-        );
-        self.0 += u64::from(usage);
+        self.0 += u64::from(is_usage(e.kind));
         Ok(())
     }
     fn warn(&mut self, _: u64, _: &str) {}
@@ -176,7 +168,7 @@ proptest! {
                     // the run fails and its output is never committed.
                     continue 'targets;
                 }
-                given += u64::from(matches!(e.kind, Kind::Checkout | Kind::Checkin | Kind::Denial | Kind::Unsupported | Kind::Queued | Kind::Dequeued | Kind::Inuse));
+                given += u64::from(is_usage(e.kind) || e.kind == Kind::Inuse);
             }
             let _ = writer.finish();
             let bytes = out.0.lock().unwrap().clone();

@@ -9,25 +9,15 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use common::{assert_exit, dir_with, liclog};
 
 fn run(args: &[&str], stdin: Option<Vec<u8>>) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_liclog"));
-    c.args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = c.spawn().unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let data = stdin.unwrap_or_default();
-    let writer = std::thread::spawn(move || input.write_all(&data));
-    let out = child.wait_with_output().unwrap();
-    let _ = writer.join().unwrap();
-    out
+    c.args(args);
+    common::fed(c, &stdin.unwrap_or_default()).0
 }
 
 type Usage = (String, String, String, String, String, String, String);

@@ -127,3 +127,18 @@ pub fn vendor_logs() -> Vec<(std::path::PathBuf, Vec<String>, &'static str)> {
     out.sort();
     out
 }
+
+/// Runs `c` with `data` on its stdin, written beside the read of its
+/// output (a large input would otherwise fill both pipes); also returns
+/// how writing stdin went.
+pub fn fed(mut c: Command, data: &[u8]) -> (Output, std::io::Result<()>) {
+    c.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let data = data.to_vec();
+    let writer = std::thread::spawn(move || input.write_all(&data));
+    let out = child.wait_with_output().unwrap();
+    (out, writer.join().unwrap())
+}
