@@ -9,12 +9,12 @@ use std::borrow::Cow;
 
 use jiff::civil::Date;
 
-use super::vendor::{DENIALS, Hex, Losses, Target, denial_of, is_usage, push_mdy};
+use super::vendor::{DENIALS, Hex, Losses, Target, denial_of, has_space, is_usage, push_mdy};
 use crate::event::{Event, Kind, Time, is_license_server};
 use crate::format::Format;
 use crate::put;
 use crate::read::rlm_report::PRODUCT;
-use crate::sessions::{Session, Step};
+use crate::sessions::Step;
 
 #[derive(Default)]
 pub struct RlmReport {
@@ -208,7 +208,7 @@ impl Target for RlmReport {
         }
     }
 
-    fn finish(&mut self, _open: &[Session], out: &mut Vec<u8>) {
+    fn finish(&mut self, out: &mut Vec<u8>) {
         if let (true, Some(last), Some(date)) = (self.started, self.last, self.date) {
             out.extend_from_slice(b"END ");
             push_full(&last, date, out);
@@ -266,7 +266,7 @@ struct Fields<'e> {
 
 fn fields<'e>(ev: &'e Event<'_>, lost: &mut Losses) -> Fields<'e> {
     let rlm = ev.format == Format::RlmReport;
-    let own = |key| ev.extra_text(key).filter(|_| rlm);
+    let own = |key| if rlm { ev.extra_text(key) } else { None };
     let version = match ev.version {
         Some(v) => no_space(v, lost),
         None => {
@@ -309,7 +309,7 @@ fn name<'e>(value: Option<&'e str>, lost: &mut Losses) -> Cow<'e, str> {
 }
 
 fn no_space<'e>(value: &'e str, lost: &mut Losses) -> Cow<'e, str> {
-    if value.contains([' ', '\t']) {
+    if has_space(value) {
         lost.lose("spaces in names (written as _)");
         Cow::Owned(value.replace([' ', '\t'], "_"))
     } else {

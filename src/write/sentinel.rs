@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use super::vendor::{Losses, Target};
+use super::vendor::{Losses, Target, has_space};
 use crate::event::{Event, Kind, Time, is_license_server};
 use crate::format::Format;
 use crate::put;
@@ -128,7 +128,7 @@ impl Target for Sentinel {
         self.records += 1;
     }
 
-    fn finish(&mut self, _open: &[Session], out: &mut Vec<u8>) {
+    fn finish(&mut self, out: &mut Vec<u8>) {
         let mut lost = Losses::default();
         self.shutdown(out, &mut lost);
     }
@@ -156,7 +156,7 @@ impl Sentinel {
 fn word<'e>(v: Option<&'e str>, lost: &mut Losses) -> Cow<'e, str> {
     match v {
         None | Some("") => Cow::Borrowed("-"),
-        Some(v) if v.contains([' ', '\t']) => {
+        Some(v) if has_space(v) => {
             lost.lose("spaces in names (written as _)");
             Cow::Owned(v.replace([' ', '\t'], "_"))
         }

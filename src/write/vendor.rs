@@ -5,14 +5,13 @@
 //! carry. The per-format lines are in `flexnet.rs`, `rlm_report.rs` and
 //! `sentinel.rs`; the choices are documented in docs/writers.md.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{self, Write};
 
 use super::{Background, Encoder, EventWriter};
 use crate::event::{Event, Kind};
 use crate::format::Format;
-use crate::sessions::{Engine, Session, Step};
+use crate::sessions::{Engine, Step};
 
 /// One vendor format's lines.
 pub trait Target: Send {
@@ -26,16 +25,19 @@ pub trait Target: Send {
         let _ = ev;
         None
     }
-    /// What ends the output; `open`: the sessions still open.
-    fn finish(&mut self, open: &[Session], out: &mut Vec<u8>) {
-        let _ = (open, out);
+    /// What ends the output. (No target writes the sessions still open:
+    /// none of the formats has a record for them.)
+    fn finish(&mut self, out: &mut Vec<u8>) {
+        let _ = out;
     }
 }
 
 /// What a target could not carry, per field or event kind.
 #[derive(Debug, Default)]
 pub struct Losses {
-    counts: BTreeMap<String, u64>,
+    /// A handful of distinct losses, each met on most events: a list
+    /// searched from the front costs a tenth of a sorted map's lookups.
+    counts: Vec<(String, u64)>,
     /// `--strict`: the first loss, to stop the run at.
     strict: bool,
     first: Option<String>,
@@ -43,21 +45,27 @@ pub struct Losses {
 
 impl Losses {
     pub fn lose(&mut self, what: &str) {
-        // Most events lose the same things: no allocation for those.
-        match self.counts.get_mut(what) {
-            Some(n) => *n += 1,
-            None => {
-                self.counts.insert(what.to_string(), 1);
-            }
+        match self.counts.iter_mut().find(|(k, _)| k == what) {
+            Some((_, n)) => *n += 1,
+            None => self.counts.push((what.to_string(), 1)),
         }
         if self.strict && self.first.is_none() {
             self.first = Some(what.to_string());
         }
     }
 
+    /// By name.
     pub fn counts(&self) -> Vec<(String, u64)> {
-        self.counts.iter().map(|(k, v)| (k.clone(), *v)).collect()
+        let mut counts = self.counts.clone();
+        counts.sort();
+        counts
     }
+}
+
+/// Whether a name holds a space or a tab, which formats that split fields
+/// at spaces cannot carry.
+pub fn has_space(name: &str) -> bool {
+    memchr::memchr2(b' ', b'\t', name.as_bytes()).is_some()
 }
 
 /// A stream of several servers (or vendor daemons) into one output of a
@@ -200,8 +208,7 @@ impl<T: Target> EventWriter for VendorWriter<T> {
 
     fn finish(&mut self) -> io::Result<()> {
         if self.passthrough != Some(true) {
-            let open = std::mem::take(&mut self.sessions).finish();
-            self.target.finish(&open, &mut self.out.buf);
+            self.target.finish(&mut self.out.buf);
         }
         self.out.finish()
     }
