@@ -6,7 +6,7 @@ use std::io;
 
 use crate::detect;
 use crate::error::{Error, Result};
-use crate::event::{Event, Kind};
+use crate::event::{Event, Kind, Time};
 use crate::format::Format;
 use crate::input::{Decoding, Input};
 use crate::lines::LineReader;
@@ -44,6 +44,48 @@ pub struct Converter<'w> {
     /// went on with the others.
     pub failures: Vec<Error>,
     pub lines: u64,
+    /// What the last input gave.
+    pub stats: InputStats,
+}
+
+/// What reading one input gave: the manifest's figures.
+#[derive(Clone, Debug, Default)]
+pub struct InputStats {
+    pub format: Option<Format>,
+    /// Lines read, those skipped included.
+    pub lines: u64,
+    /// Events written, per [`Kind`] (`Kind as usize`).
+    pub counts: Vec<u64>,
+    /// The first and last dated events written.
+    pub first: Option<Time>,
+    pub last: Option<Time>,
+    pub warnings: u64,
+}
+
+impl InputStats {
+    fn new() -> Self {
+        InputStats {
+            counts: vec![0; Kind::ALL.len()],
+            ..InputStats::default()
+        }
+    }
+
+    /// Events per kind name, kinds with none left out.
+    pub fn events(&self) -> std::collections::BTreeMap<String, u64> {
+        Kind::ALL
+            .iter()
+            .zip(&self.counts)
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| (k.name().to_string(), *n))
+            .collect()
+    }
+
+    fn saw(&mut self, time: Option<Time>) {
+        if let Some(t) = time.filter(|t| t.date.is_some()) {
+            self.first.get_or_insert(t);
+            self.last = Some(t);
+        }
+    }
 }
 
 impl<'w> Converter<'w> {
@@ -54,6 +96,7 @@ impl<'w> Converter<'w> {
             counts: vec![0; Kind::ALL.len()],
             failures: Vec::new(),
             lines: 0,
+            stats: InputStats::new(),
         }
     }
 
@@ -66,7 +109,25 @@ impl<'w> Converter<'w> {
         diag: &mut dyn Diagnostics,
         on_open: &mut dyn FnMut(&Input),
     ) -> Result<()> {
-        match self.convert_one(name, diag, on_open) {
+        self.add_input_after(name, 0, diag, on_open)
+    }
+
+    /// [`Converter::add_input`], writing nothing of the first `skip` lines
+    /// (read already from another file). They are still read: the lines
+    /// after them may take their dates from them.
+    pub fn add_input_after(
+        &mut self,
+        name: &str,
+        skip: u64,
+        diag: &mut dyn Diagnostics,
+        on_open: &mut dyn FnMut(&Input),
+    ) -> Result<()> {
+        self.stats = InputStats::new();
+        let result = self.convert_one(name, skip, diag, on_open);
+        for (total, n) in self.counts.iter_mut().zip(&self.stats.counts) {
+            *total += n;
+        }
+        match result {
             Err(e) if !matches!(e, Error::Write(_) | Error::Strict { .. }) => {
                 self.failures.push(e);
                 Ok(())
@@ -78,12 +139,14 @@ impl<'w> Converter<'w> {
     fn convert_one(
         &mut self,
         name: &str,
+        skip: u64,
         diag: &mut dyn Diagnostics,
         on_open: &mut dyn FnMut(&Input),
     ) -> Result<()> {
         let decoding = self.options.decoding;
         let mut input = Input::open(name, decoding)?;
         let format = detect::format_of(&input, self.options.from)?;
+        self.stats.format = Some(format);
         if !format.can_read() {
             return Err(format.not_supported("input"));
         }
@@ -100,10 +163,10 @@ impl<'w> Converter<'w> {
             server: self.options.server.as_deref(),
             daemon: self.options.daemon.as_deref(),
             writer: self.writer,
-            counts: &mut self.counts,
+            stats: &mut self.stats,
             diag,
             name,
-            warnings: 0,
+            skip,
             strict: self.options.strict,
         };
         let mut lines =
@@ -113,6 +176,7 @@ impl<'w> Converter<'w> {
             match lines.next_line() {
                 Ok(Some(line)) => {
                     self.lines += 1;
+                    sink.stats.lines += 1;
                     reader.line(&line, &mut sink)?;
                 }
                 Ok(None) => break,
@@ -124,8 +188,8 @@ impl<'w> Converter<'w> {
         }
         // Whatever was read before a failure is still converted.
         reader.finish(&mut sink)?;
-        if sink.warnings > WARNINGS_SHOWN {
-            let hidden = sink.warnings - WARNINGS_SHOWN;
+        if sink.stats.warnings > WARNINGS_SHOWN as u64 {
+            let hidden = sink.stats.warnings - WARNINGS_SHOWN as u64;
             sink.diag
                 .warning(&format!("{name}: {hidden} more warnings not shown"));
         }
@@ -147,15 +211,19 @@ struct RunSink<'a, 'w> {
     server: Option<&'a str>,
     daemon: Option<&'a str>,
     writer: &'a mut (dyn EventWriter + 'w),
-    counts: &'a mut [u64],
+    stats: &'a mut InputStats,
     diag: &'a mut dyn Diagnostics,
     name: &'a str,
-    warnings: usize,
+    /// Lines read already from another file: their events are not written.
+    skip: u64,
     strict: bool,
 }
 
 impl Sink for RunSink<'_, '_> {
     fn event(&mut self, event: &Event<'_>) -> Result<()> {
+        if event.line <= self.skip {
+            return Ok(());
+        }
         if self.strict && event.kind == Kind::Unknown {
             return Err(Error::Strict {
                 path: self.name.into(),
@@ -173,15 +241,16 @@ impl Sink for RunSink<'_, '_> {
         {
             return Ok(());
         }
-        self.counts[event.kind as usize] += 1;
+        self.stats.counts[event.kind as usize] += 1;
+        self.stats.saw(event.time);
         self.writer.write(event).map_err(Error::Write)
     }
 
     /// `--strict` stops at the first unknown line, before anything after it
-    /// is written, and `--server` looks at each event: both need events one
-    /// by one.
+    /// is written, and `--server` and skipped lines look at each event: all
+    /// need events one by one.
     fn encoder(&mut self) -> Option<Box<dyn Encoder>> {
-        (!self.strict && self.server.is_none() && self.daemon.is_none())
+        (!self.strict && self.server.is_none() && self.daemon.is_none() && self.skip == 0)
             .then(|| self.writer.encoder())
             .flatten()
     }
@@ -194,17 +263,22 @@ impl Sink for RunSink<'_, '_> {
         for (line, message) in batch.warnings.drain(..) {
             self.warn(line, &message);
         }
-        for (total, n) in self.counts.iter_mut().zip(&batch.counts) {
+        for (total, n) in self.stats.counts.iter_mut().zip(&batch.counts) {
             *total += n;
         }
+        self.stats.saw(batch.first);
+        self.stats.saw(batch.last);
         self.writer
             .write_encoded(&mut batch.bytes)
             .map_err(Error::Write)
     }
 
     fn warn(&mut self, line: u64, message: &str) {
-        self.warnings += 1;
-        if self.warnings <= WARNINGS_SHOWN {
+        if line <= self.skip && line > 0 {
+            return;
+        }
+        self.stats.warnings += 1;
+        if self.stats.warnings <= WARNINGS_SHOWN as u64 {
             self.diag
                 .warning(&format!("{}:{line}: {message}", self.name));
         }

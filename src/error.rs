@@ -39,6 +39,8 @@ pub enum Error {
     },
     #[error("{path}: is a directory; name the files in it (for example {path}/*)")]
     IsDirectory { path: PathBuf },
+    #[error("{input}: no file found (an empty directory, or a pattern that matches nothing)")]
+    NoFiles { input: String },
     #[error(
         "{path}: invalid {encoding} byte sequence at byte offset {offset} (line {line}); \
          everything before it was kept. Pass --encoding LABEL if the file is not {encoding}"

@@ -163,10 +163,18 @@ fn open_path(path: &Path) -> Result<File> {
     File::open(path).map_err(open_err)
 }
 
-impl Input {
-    pub fn open(name: &str, decoding: Decoding) -> Result<Input> {
+/// An input's bytes as stored, counted into `stored_read` as they are read.
+struct Stored {
+    path: Option<PathBuf>,
+    reader: Box<dyn Read + Send>,
+    len: Option<u64>,
+    read: Arc<AtomicU64>,
+}
+
+impl Stored {
+    fn open(name: &str) -> Result<Stored> {
         let path = (name != "-").then(|| PathBuf::from(name));
-        let (raw, stored_len): (Box<dyn Read + Send>, _) = match (spooled(name), &path) {
+        let (raw, len): (Box<dyn Read + Send>, _) = match (spooled(name), &path) {
             (Some(spool), _) => {
                 let len = spool.file.metadata().ok().map(|m| m.len());
                 (Box::new(spool), len)
@@ -181,26 +189,56 @@ impl Input {
                 }
             }
         };
-        let stored_read = Arc::new(AtomicU64::new(0));
+        let read = Arc::new(AtomicU64::new(0));
         let counted = Counting {
             inner: raw,
-            count: stored_read.clone(),
+            count: read.clone(),
         };
+        Ok(Stored {
+            path,
+            reader: Box::new(counted),
+            len,
+            read,
+        })
+    }
+
+    /// The decompressed bytes (gzip by its magic bytes).
+    fn decompressed(self) -> (Box<dyn Read + Send>, Compression) {
+        let (magic, rest, _) = peek(self.reader, 2);
+        let stream: Box<dyn Read + Send> = Box::new(Cursor::new(magic.clone()).chain(rest));
+        if magic == [0x1f, 0x8b] {
+            let gunzip = gunzip_in_background(stream, self.read.clone());
+            (Box::new(gunzip), Compression::Gzip)
+        } else {
+            (stream, Compression::None)
+        }
+    }
+}
+
+/// An input's decompressed bytes, not decoded: what its content hash is
+/// taken of. Errors while reading carry the same details as [`Input`]'s.
+pub fn open_decompressed(name: &str) -> Result<(Box<dyn Read + Send>, Compression)> {
+    Ok(Stored::open(name)?.decompressed())
+}
+
+/// The error the user sees for a failed read of `path`'s decompressed
+/// bytes at `offset`.
+pub fn decompressed_error(path: &Path, offset: u64, err: io::Error) -> Error {
+    map_io_error(path, offset, err)
+}
+
+impl Input {
+    pub fn open(name: &str, decoding: Decoding) -> Result<Input> {
+        let stored = Stored::open(name)?;
+        let (path, stored_len, stored_read) =
+            (stored.path.clone(), stored.len, stored.read.clone());
         let path_for_err = path.clone().unwrap_or_else(|| PathBuf::from("-"));
         let open_err = |source| Error::Read {
             path: path_for_err.clone(),
             offset: 0,
             source,
         };
-
-        let (magic, rest, _) = peek(Box::new(counted), 2);
-        let mut stream: Box<dyn Read + Send> = Box::new(Cursor::new(magic.clone()).chain(rest));
-        let compression = if magic == [0x1f, 0x8b] {
-            stream = Box::new(gunzip_in_background(stream, stored_read.clone()));
-            Compression::Gzip
-        } else {
-            Compression::None
-        };
+        let (stream, compression) = stored.decompressed();
 
         let (head_raw, rest, failed) = peek(stream, HEAD_LEN);
         if let Some(err) = failed.filter(|_| head_raw.is_empty()) {

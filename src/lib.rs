@@ -6,6 +6,7 @@
 //! and every stage streams: memory stays flat whatever the input size.
 
 pub mod anon;
+pub mod batch;
 pub mod convert;
 pub mod dating;
 pub mod detect;

@@ -263,11 +263,11 @@ fn trailing_data_after_gzip_member_is_named_as_such() {
 }
 
 #[test]
-fn directory_input_says_it_is_a_directory() {
+fn an_empty_directory_is_an_input_that_gave_nothing() {
     let d = tempfile::tempdir().unwrap();
     std::fs::create_dir(d.path().join("logs")).unwrap();
     let o = liclog(&["convert", "logs"], d.path());
-    assert_exit(&o, 3, "logs: is a directory");
+    assert_exit(&o, 3, "logs: no file found");
 }
 
 #[test]

@@ -1,25 +1,25 @@
 //! `liclog convert`
 
-use std::cell::RefCell;
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError};
-use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressStyle};
 use liclog::anon::convert::AnonWriter;
 use liclog::anon::detector::Detector;
 use liclog::anon::fields::Selection;
 use liclog::anon::{Key, Shared};
-use liclog::convert::{ConvertOptions, Converter, Diagnostics};
+use liclog::batch::PlanOptions;
+use liclog::batch::manifest::Record;
+use liclog::batch::run::{Done, Job};
+use liclog::convert::{ConvertOptions, Converter, Diagnostics, InputStats};
 use liclog::dating::Zone;
-use liclog::input::Decoding;
+use liclog::event::Kind;
+use liclog::input::{Decoding, Input};
 use liclog::read::ReadOptions;
-use liclog::series;
-use liclog::write::{WriteOptions, writer_for};
+use liclog::write::{EventWriter, WriteOptions, writer_for};
 use liclog::{Error, Format};
 
 use super::anonymize::{detect_outputs, scan_outputs};
+use super::batch::{Batch, BatchArgs, Progress};
 use super::output::Output;
 use super::split::{Outputs, SplitWriter};
 use super::{Stderr, code_of, report};
@@ -63,7 +63,7 @@ pub struct Args {
     /// Fail (exit 1) on the first line that matches no known shape, or (vendor outputs) the first value the output format cannot carry
     #[arg(long)]
     strict: bool,
-    /// Print a per-kind event count summary, and the order chosen for each rotation series, on stderr
+    /// Print a per-kind event count summary, and the order the files of each server are read in, on stderr
     #[arg(short, long)]
     verbose: bool,
     /// Replace user, host and every other identifying field by keyed pseudonyms (see `liclog anonymize`)
@@ -87,7 +87,12 @@ pub struct Args {
     /// With --anonymize: the check accepts tokens this regular expression matches whole; repeatable
     #[arg(long, value_name = "PATTERN", requires = "anonymize")]
     allow: Vec<String>,
-    /// Log files, plain or gzipped; - reads stdin. A Sentinel rotation series (lserv.log, lserv.log.NN) is read in startup order
+    /// With -o DIR/ and a vendor format: one file per input, mirroring the inputs' paths, instead of one per server
+    #[arg(long)]
+    per_input: bool,
+    #[command(flatten)]
+    batch: BatchArgs,
+    /// Log files (plain or gzipped), directories (walked), quoted glob patterns ("logs/**/*.gz"), or - for stdin. The files of one server are read in the order of their first dated event; a Sentinel series (lserv.log, lserv.log.NN) in startup order
     #[arg(value_name = "INPUT", required = true)]
     inputs: Vec<String>,
 }
@@ -112,6 +117,17 @@ pub fn run(args: Args) -> u8 {
     }
 }
 
+/// How the outputs are laid out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// One output (a file or stdout).
+    One,
+    /// `-o DIR/`: one file per input, mirroring the inputs' paths.
+    PerInput,
+    /// `-o DIR/` for a vendor log: one file per server (and ISV).
+    PerServer,
+}
+
 fn convert(args: Args) -> Result<u8, Error> {
     if !args.to.can_write() {
         return Err(args.to.not_supported("output"));
@@ -129,7 +145,7 @@ fn convert(args: Args) -> Result<u8, Error> {
         read: ReadOptions {
             date: args.date,
             year: args.year,
-            tz: args.tz,
+            tz: args.tz.clone(),
         },
         decoding: Decoding::from_label(args.encoding.as_deref())?,
         strict: args.strict,
@@ -138,6 +154,28 @@ fn convert(args: Args) -> Result<u8, Error> {
     };
     // Bad --allow patterns fail before any work.
     let mut detector = Detector::new(&args.allow).map_err(Error::Usage)?;
+    let to_dir = args.output != "-"
+        && (args.output.ends_with('/') || std::path::Path::new(&args.output).is_dir());
+    let layout = match (to_dir, args.to.is_vendor_output() && !args.per_input) {
+        (false, _) => Layout::One,
+        (true, false) => Layout::PerInput,
+        (true, true) => Layout::PerServer,
+    };
+    let own = match args.output.as_str() {
+        "-" => Vec::new(),
+        o => vec![std::path::PathBuf::from(o)],
+    };
+    let plan_options = PlanOptions {
+        from: args.from,
+        decoding: options.decoding,
+        read: options.read.clone(),
+        ..PlanOptions::default()
+    };
+    let batch = Batch::prepare(&args.inputs, &args.batch, own, plan_options, args.verbose)?;
+    let plan = &batch.plan;
+    let reads: Vec<usize> = (0..plan.entries.len())
+        .filter(|&i| plan.entries[i].status.reads())
+        .collect();
     let shared = if args.anonymize {
         let (key, warning) = Key::from_option_or_env(args.key_file.as_deref())?;
         if let Some(w) = warning {
@@ -147,9 +185,9 @@ fn convert(args: Args) -> Result<u8, Error> {
             keep: args.keep.clone(),
             also: args.also.clone(),
         };
-        for name in args.inputs.iter().filter(|_| !args.no_verify) {
+        for &i in reads.iter().filter(|_| !args.no_verify) {
             // The second pass, when needed, reads every input again.
-            liclog::input::spool(name)?;
+            liclog::input::spool(&plan.entries[i].found.name)?;
         }
         Some(Shared::new(&key, selection, !args.no_verify))
     } else {
@@ -161,101 +199,39 @@ fn convert(args: Args) -> Result<u8, Error> {
         excel: args.excel,
         strict: args.strict,
     };
-    let show_progress =
-        std::io::stderr().is_terminal() && !(args.output == "-" && std::io::stdout().is_terminal());
-
-    let plan = series::plan(&args.inputs, options.decoding, options.from);
-    for warning in &plan.warnings {
-        eprintln!("liclog: warning: {warning}");
-    }
-    if args.verbose {
-        for s in &plan.series {
-            let names: Vec<&str> = s.members.iter().map(|m| m.name.as_str()).collect();
-            eprintln!(
-                "liclog: rotation series {}: {} files, read in startup order: {}",
-                s.base,
-                names.len(),
-                names.join(", ")
-            );
+    let targets = match layout {
+        Layout::PerInput => {
+            let ext = super::batch::extension(args.to);
+            super::batch::mirrored(&args.output, plan, Some(ext))?
         }
-    }
-    // A vendor log into a directory: one file per server (and ISV).
-    let into_dir = args.to.is_vendor_output()
-        && args.output != "-"
-        && (args.output.ends_with('/') || std::path::Path::new(&args.output).is_dir());
-    if into_dir {
+        _ => Vec::new(),
+    };
+    if to_dir {
         std::fs::create_dir_all(&args.output).map_err(Error::Write)?;
     }
-    // One pass over every input; `again` is the anonymizing second pass,
-    // whose warnings the first one already gave.
-    let pass = |again: bool| -> Result<Pass, Error> {
-        let split: Outputs = Arc::default();
-        let (single, mut writer) = if into_dir {
-            let writer =
-                SplitWriter::new(&args.output, args.to, write_options, verify, split.clone());
-            (
-                None,
-                Box::new(writer) as Box<dyn liclog::write::EventWriter>,
-            )
-        } else {
-            let output = if verify {
-                Output::create_readable(&args.output)
-            } else {
-                Output::create(&args.output)
-            }
-            .map_err(Error::Write)?;
-            let sink = output.writer().map_err(Error::Write)?;
-            (Some(output), writer_for(args.to, sink, write_options)?)
-        };
-        if let Some(shared) = &shared {
-            // A vendor output may pass the original lines through: they
-            // are rewritten too.
-            let raw = args.raw || args.to.is_vendor_output();
-            writer = Box::new(AnonWriter::new(writer, shared.clone(), raw));
-        }
-        let progress = show_progress.then(Progress::new);
-        let mut converter = Converter::new(options.clone(), writer.as_mut());
-        let mut diag: Box<dyn Diagnostics> = if again {
-            Box::new(Quiet)
-        } else {
-            Box::new(Stderr)
-        };
-        for name in &plan.order {
-            if let Some(shared) = &shared {
-                shared.begin_input();
-            }
-            let mut on_open = |input: &liclog::input::Input| {
-                if let Some(p) = &progress {
-                    p.watch(&input.name, input.stored_len, input.stored_read.clone());
-                }
-            };
-            let result = converter.add_input(name, diag.as_mut(), &mut on_open);
-            if let Some(p) = &progress {
-                p.input_done();
-            }
-            result.map_err(vendor_error)?; // stops the run: nothing is committed
-        }
-        let failures = std::mem::take(&mut converter.failures);
-        let lines = converter.lines;
-        let counts = converter.finish().map_err(vendor_error)?;
-        let losses = writer.losses();
-        drop(writer);
-        if let Some(p) = progress {
-            p.finish();
-        }
-        let outputs = match single {
-            Some(output) => vec![(args.output.clone(), output)],
-            None => std::mem::take(&mut *split.lock().unwrap_or_else(PoisonError::into_inner)),
-        };
-        Ok(Pass {
-            outputs,
-            failures,
-            lines,
-            counts,
-            losses,
-        })
+    let data_to_terminal = args.output == "-" && std::io::stdout().is_terminal();
+    let run = Run {
+        args: &args,
+        options: &options,
+        batch: &batch,
+        reads: &reads,
+        layout,
+        targets: &targets,
+        shared: shared.as_ref(),
+        write_options,
+        verify,
+        data_to_terminal,
     };
-    let mut done = pass(false)?;
+    let parallel = shared.is_none()
+        && layout != Layout::PerServer
+        && (layout == Layout::PerInput || !args.to.is_vendor_output())
+        && reads.len() > 1
+        && batch.pool.current_num_threads() > 1;
+    let mut done = if parallel {
+        run.parallel()?
+    } else {
+        run.pass(false)?
+    };
     if let Some(shared) = shared.as_ref().filter(|s| s.verify) {
         let suspects = scan_outputs(done.each(), Decoding::default(), &shared.suspects())?;
         if !suspects.is_empty() {
@@ -263,7 +239,7 @@ fn convert(args: Args) -> Result<u8, Error> {
             // again, knowing every name from the first line on.
             drop(done);
             shared.restart_with_all_names();
-            done = pass(true)?;
+            done = run.pass(true)?;
             let leaks = scan_outputs(done.each(), Decoding::default(), &shared.all_names())?;
             if !leaks.is_empty() {
                 return Err(super::anonymize::report_leaks(&leaks));
@@ -274,9 +250,8 @@ fn convert(args: Args) -> Result<u8, Error> {
     }
     let Pass {
         outputs,
-        failures,
-        lines,
-        counts,
+        mut failures,
+        outcomes,
         losses,
     } = done;
     for (target, output) in outputs {
@@ -287,26 +262,19 @@ fn convert(args: Args) -> Result<u8, Error> {
     if let (Some(shared), Some(path)) = (&shared, &args.mapping) {
         super::anonymize::write_mapping(path, shared)?;
     }
+    let records = run.records(&outcomes);
+    super::batch::overlap_warnings(plan, &records);
+    if let Some(path) = &args.batch.manifest {
+        super::batch::write_manifest(path, &records)?;
+    }
 
+    failures.extend(batch.failures);
     let mut code = exit::OK;
     for failure in &failures {
         code = code.max(report(failure));
     }
     if args.verbose {
-        let events: u64 = counts.iter().map(|(_, n)| n).sum();
-        eprintln!(
-            "liclog: {} input(s), {lines} lines, {events} events",
-            args.inputs.len()
-        );
-        for (kind, n) in &counts {
-            eprintln!("{:>12}  {}", n, kind.name());
-        }
-        if !losses.is_empty() {
-            eprintln!("liclog: what {} cannot carry (events):", args.to);
-            for (what, n) in &losses {
-                eprintln!("{n:>12}  {what}");
-            }
-        }
+        print_summary(&args, &outcomes, &losses);
     }
     // An input that failed outranks one whose format was unknown.
     if failures.iter().any(|f| code_of(f) == exit::INPUT) {
@@ -315,13 +283,379 @@ fn convert(args: Args) -> Result<u8, Error> {
     Ok(code)
 }
 
-/// What one pass over the inputs left: its output, not committed yet.
+fn print_summary(args: &Args, outcomes: &[Option<Outcome>], losses: &[(String, u64)]) {
+    let mut counts = vec![0u64; Kind::ALL.len()];
+    let (mut inputs, mut lines) = (0, 0);
+    for o in outcomes.iter().flatten() {
+        inputs += 1;
+        lines += o.stats.lines;
+        for (total, n) in counts.iter_mut().zip(&o.stats.counts) {
+            *total += n;
+        }
+    }
+    let events: u64 = counts.iter().sum();
+    eprintln!("liclog: {inputs} input(s), {lines} lines, {events} events");
+    for (kind, n) in Kind::ALL.iter().zip(&counts).filter(|(_, n)| **n > 0) {
+        eprintln!("{:>12}  {}", n, kind.name());
+    }
+    if !losses.is_empty() {
+        eprintln!("liclog: what {} cannot carry (events):", args.to);
+        for (what, n) in losses {
+            eprintln!("{n:>12}  {what}");
+        }
+    }
+}
+
+/// One input written into its own file: the file, what reading gave, and
+/// what the output format could not carry.
+type FileDone = (Output, Done, Vec<(String, u64)>);
+
+/// What reading one planned input gave.
+struct Outcome {
+    stats: InputStats,
+    /// Its failure, as the manifest states it.
+    failure: Option<String>,
+    /// Where its events went.
+    output: Option<String>,
+}
+
+/// One run over the planned inputs.
+struct Run<'a> {
+    args: &'a Args,
+    options: &'a ConvertOptions,
+    batch: &'a Batch,
+    /// Indices of the entries read.
+    reads: &'a [usize],
+    layout: Layout,
+    /// `Layout::PerInput`: each entry's file.
+    targets: &'a [std::path::PathBuf],
+    shared: Option<&'a Arc<Shared>>,
+    write_options: WriteOptions,
+    verify: bool,
+    data_to_terminal: bool,
+}
+
+impl Run<'_> {
+    fn entry(&self, i: usize) -> &liclog::batch::Entry {
+        &self.batch.plan.entries[i]
+    }
+
+    fn create(&self, target: &str) -> Result<Output, Error> {
+        let output = if self.verify {
+            Output::create_readable(target)
+        } else {
+            Output::create(target)
+        };
+        output.map_err(|e| super::output::named(Error::Write(e), target))
+    }
+
+    /// The writer for one output, anonymizing when asked.
+    fn writer_into(&self, output: &Output) -> Result<Box<dyn EventWriter>, Error> {
+        let sink = output.writer().map_err(Error::Write)?;
+        let writer = writer_for(self.args.to, sink, self.write_options)?;
+        Ok(self.anonymizing(writer))
+    }
+
+    fn anonymizing(&self, writer: Box<dyn EventWriter>) -> Box<dyn EventWriter> {
+        match self.shared {
+            // A vendor output may pass the original lines through: they
+            // are rewritten too.
+            Some(shared) => {
+                let raw = self.args.raw || self.args.to.is_vendor_output();
+                Box::new(AnonWriter::new(writer, shared.clone(), raw))
+            }
+            None => writer,
+        }
+    }
+
+    /// One pass over every input, one at a time; `again` is the
+    /// anonymizing second pass, whose warnings the first one gave.
+    fn pass(&self, again: bool) -> Result<Pass, Error> {
+        let mut diag: Box<dyn Diagnostics> = if again {
+            Box::new(Quiet)
+        } else {
+            Box::new(Stderr)
+        };
+        let progress = Progress::start(&self.batch.plan, self.data_to_terminal);
+        let mut outcomes: Vec<Option<Outcome>> =
+            self.batch.plan.entries.iter().map(|_| None).collect();
+        let mut failures = Vec::new();
+        let mut outputs = Vec::new();
+        let split: Outputs = Arc::default();
+        let mut one: Option<Box<dyn EventWriter>> = match self.layout {
+            Layout::One => {
+                let output = self.create(&self.args.output)?;
+                let writer = self.writer_into(&output)?;
+                outputs.push((self.args.output.clone(), output));
+                Some(writer)
+            }
+            Layout::PerServer => {
+                let dir = &self.args.output;
+                let writer = SplitWriter::new(
+                    dir,
+                    self.args.to,
+                    self.write_options,
+                    self.verify,
+                    split.clone(),
+                );
+                Some(self.anonymizing(Box::new(writer)))
+            }
+            Layout::PerInput => None,
+        };
+        let mut losses = Vec::new();
+        for &i in self.reads {
+            let entry = self.entry(i);
+            let name = entry.found.name.as_str();
+            if let Some(shared) = self.shared {
+                shared.begin_input();
+            }
+            let mut own = None;
+            let (writer, output_name) = match one.as_mut() {
+                Some(w) => (w, self.args.output.clone()),
+                None => {
+                    let target = self.targets[i].to_string_lossy().into_owned();
+                    if let Some(parent) = self.targets[i].parent() {
+                        std::fs::create_dir_all(parent)
+                            .map_err(|e| super::output::named(Error::Write(e), &target))?;
+                    }
+                    let output = self.create(&target)?;
+                    let w = own.insert(self.writer_into(&output)?);
+                    outputs.push((target.clone(), output));
+                    (w, target)
+                }
+            };
+            let mut converter = Converter::new(self.options.clone(), writer.as_mut());
+            let mut on_open = |input: &Input| {
+                if let Some(p) = &progress {
+                    p.opened(input);
+                }
+            };
+            converter
+                .add_input_after(name, entry.skip_lines, diag.as_mut(), &mut on_open)
+                .map_err(vendor_error)?; // stops the run: nothing is committed
+            if let Some(p) = &progress {
+                p.finished(name, entry.survey.as_ref().and_then(|s| s.size));
+            }
+            let failure = converter.failures.pop();
+            let stats = std::mem::take(&mut converter.stats);
+            drop(converter);
+            if let Some(mut w) = own {
+                w.finish().map_err(|e| vendor_error(Error::Write(e)))?;
+                merge_losses(&mut losses, w.losses());
+            }
+            outcomes[i] = Some(Outcome {
+                stats,
+                failure: failure.as_ref().map(ToString::to_string),
+                output: Some(output_name),
+            });
+            failures.extend(failure);
+        }
+        if let Some(mut w) = one {
+            w.finish().map_err(|e| vendor_error(Error::Write(e)))?;
+            merge_losses(&mut losses, w.losses());
+        }
+        if let Some(p) = progress {
+            p.finish();
+        }
+        if self.layout == Layout::PerServer {
+            outputs = std::mem::take(&mut *split.lock().unwrap_or_else(PoisonError::into_inner));
+        }
+        Ok(Pass {
+            outputs,
+            failures,
+            outcomes,
+            losses,
+        })
+    }
+
+    /// Every input on the thread pool: into one output, in order, or each
+    /// into its own file.
+    fn parallel(&self) -> Result<Pass, Error> {
+        let progress = Progress::start(&self.batch.plan, self.data_to_terminal);
+        let on_open = |input: &Input| {
+            if let Some(p) = &progress {
+                p.opened(input);
+            }
+        };
+        let jobs: Vec<Job> = self
+            .reads
+            .iter()
+            .map(|&i| Job {
+                name: self.entry(i).found.name.clone(),
+                skip: self.entry(i).skip_lines,
+            })
+            .collect();
+        let mut outcomes: Vec<Option<Outcome>> =
+            self.batch.plan.entries.iter().map(|_| None).collect();
+        let mut failures = Vec::new();
+        let mut outputs = Vec::new();
+        let mut losses = Vec::new();
+        let mut record = |k: usize, done: Done, output: String| {
+            let i = self.reads[k];
+            for w in &done.warnings {
+                eprintln!("liclog: warning: {w}");
+            }
+            if let Some(p) = &progress {
+                let entry = self.entry(i);
+                p.finished(
+                    &entry.found.name,
+                    entry.survey.as_ref().and_then(|s| s.size),
+                );
+            }
+            outcomes[i] = Some(Outcome {
+                stats: done.stats,
+                failure: done.failure.as_ref().map(ToString::to_string),
+                output: Some(output),
+            });
+            failures.extend(done.failure);
+        };
+        if self.layout == Layout::One {
+            let output = self.create(&self.args.output)?;
+            let mut writer = self.writer_into(&output)?;
+            let target = self.args.output.clone();
+            liclog::batch::run::convert_in_order(
+                &self.batch.pool,
+                &jobs,
+                self.options,
+                writer.as_mut(),
+                &on_open,
+                &mut |k, done| {
+                    record(k, done, target.clone());
+                    Ok(())
+                },
+            )?;
+            writer.finish().map_err(Error::Write)?;
+            drop(writer);
+            outputs.push((target, output));
+        } else {
+            let written = self.batch.pool.install(|| {
+                use rayon::prelude::*;
+                self.reads
+                    .par_iter()
+                    .zip(jobs.par_iter())
+                    .map(|(&i, job)| self.one_file(i, job, &on_open))
+                    .collect::<Vec<_>>()
+            });
+            for (k, result) in written.into_iter().enumerate() {
+                let (output, done, lost) = result?;
+                let target = self.targets[self.reads[k]].to_string_lossy().into_owned();
+                merge_losses(&mut losses, lost);
+                record(k, done, target.clone());
+                outputs.push((target, output));
+            }
+        }
+        if let Some(p) = progress {
+            p.finish();
+        }
+        Ok(Pass {
+            outputs,
+            failures,
+            outcomes,
+            losses,
+        })
+    }
+
+    /// One input into its own file, on a worker.
+    fn one_file(
+        &self,
+        i: usize,
+        job: &Job,
+        on_open: &(dyn Fn(&Input) + Sync),
+    ) -> Result<FileDone, Error> {
+        let target = self.targets[i].to_string_lossy().into_owned();
+        if let Some(parent) = self.targets[i].parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| super::output::named(Error::Write(e), &target))?;
+        }
+        let output = self.create(&target)?;
+        let mut writer = self.writer_into(&output)?;
+        let mut sequential = Sequential(writer.as_mut());
+        let mut warnings = Collected::default();
+        let mut converter = Converter::new(self.options.clone(), &mut sequential);
+        converter
+            .add_input_after(&job.name, job.skip, &mut warnings, &mut |i| on_open(i))
+            .map_err(vendor_error)?;
+        let failure = converter.failures.pop();
+        let stats = std::mem::take(&mut converter.stats);
+        drop(converter);
+        writer.finish().map_err(|e| vendor_error(Error::Write(e)))?;
+        let losses = writer.losses();
+        drop(writer);
+        let done = Done {
+            stats,
+            failure,
+            warnings: warnings.0,
+        };
+        Ok((output, done, losses))
+    }
+
+    fn records(&self, outcomes: &[Option<Outcome>]) -> Vec<Record> {
+        self.batch
+            .plan
+            .entries
+            .iter()
+            .zip(outcomes)
+            .map(|(e, o)| {
+                let stats = o.as_ref().map(|o| &o.stats);
+                let failure = o.as_ref().and_then(|o| o.failure.clone());
+                let output = o.as_ref().and_then(|o| o.output.as_deref());
+                let mut r = Record::new(e, stats, None, output);
+                if let Some(f) = failure {
+                    r.status = liclog::batch::Status::Failed.name().into();
+                    r.error = Some(f);
+                }
+                r
+            })
+            .collect()
+    }
+}
+
+fn merge_losses(total: &mut Vec<(String, u64)>, more: Vec<(String, u64)>) {
+    for (what, n) in more {
+        match total.iter_mut().find(|(w, _)| *w == what) {
+            Some((_, m)) => *m += n,
+            None => total.push((what, n)),
+        }
+    }
+    total.sort();
+}
+
+/// A writer seen through without its encoder: the reader stays on the
+/// worker that reads its file (the workers are the parallelism).
+struct Sequential<'a>(&'a mut dyn EventWriter);
+
+impl EventWriter for Sequential<'_> {
+    fn write(&mut self, event: &liclog::Event<'_>) -> std::io::Result<()> {
+        self.0.write(event)
+    }
+    fn encoder(&self) -> Option<Box<dyn liclog::write::Encoder>> {
+        None
+    }
+    fn write_encoded(&mut self, bytes: &mut Vec<u8>) -> std::io::Result<()> {
+        self.0.write_encoded(bytes)
+    }
+    fn finish(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Warnings of a file read on a worker, printed in input order.
+#[derive(Default)]
+struct Collected(Vec<String>);
+
+impl Diagnostics for Collected {
+    fn warning(&mut self, message: &str) {
+        self.0.push(message.to_string());
+    }
+}
+
+/// What one pass over the inputs left: its outputs, not committed yet.
 struct Pass {
-    /// (target, output): one, or one per server with `-o DIR/`.
+    /// (target, output): one, or one per server or per input with `-o DIR/`.
     outputs: Vec<(String, Output)>,
     failures: Vec<Error>,
-    lines: u64,
-    counts: Vec<(liclog::event::Kind, u64)>,
+    /// Per planned entry; `None` for one not read.
+    outcomes: Vec<Option<Outcome>>,
     /// What a vendor output could not carry.
     losses: Vec<(String, u64)>,
 }
@@ -355,55 +689,4 @@ struct Quiet;
 
 impl Diagnostics for Quiet {
     fn warning(&mut self, _message: &str) {}
-}
-
-/// A progress bar over the stored (compressed) bytes of the current input,
-/// shown only on a terminal. A ticker thread copies the input's byte
-/// counter into the bar, so the hot loop does no progress work at all.
-struct Progress {
-    bar: ProgressBar,
-    ticker: RefCell<Option<Arc<AtomicBool>>>,
-}
-
-impl Progress {
-    fn new() -> Progress {
-        let bar = ProgressBar::new(0);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{msg} {wide_bar} {bytes}/{total_bytes} {binary_bytes_per_sec} {eta}",
-            )
-            .expect("valid template"),
-        );
-        Progress {
-            bar,
-            ticker: RefCell::new(None),
-        }
-    }
-
-    fn watch(&self, name: &str, len: Option<u64>, read: Arc<AtomicU64>) {
-        self.input_done();
-        self.bar.reset();
-        self.bar.set_length(len.unwrap_or(0));
-        self.bar.set_message(name.to_string());
-        let stop = Arc::new(AtomicBool::new(false));
-        let (bar, flag) = (self.bar.clone(), stop.clone());
-        std::thread::spawn(move || {
-            while !flag.load(Ordering::Relaxed) {
-                bar.set_position(read.load(Ordering::Relaxed));
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        });
-        *self.ticker.borrow_mut() = Some(stop);
-    }
-
-    fn input_done(&self) {
-        if let Some(stop) = self.ticker.borrow_mut().take() {
-            stop.store(true, Ordering::Relaxed);
-        }
-    }
-
-    fn finish(self) {
-        self.input_done();
-        self.bar.finish_and_clear();
-    }
 }

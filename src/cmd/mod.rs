@@ -1,6 +1,7 @@
 //! One module per subcommand, plus what they share.
 
 pub mod anonymize;
+pub mod batch;
 pub mod cleanup;
 pub mod convert;
 pub mod detect;

@@ -7,12 +7,13 @@
 //! back to the sink in input order, with their warnings and counts, so the
 //! output is byte for byte what the sequential path writes.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::{self, JoinHandle};
 
 use super::Sink;
 use crate::error::{Error, Result};
-use crate::event::{Event, Kind};
+use crate::event::{Event, Kind, Time};
 use crate::write::Encoder;
 
 /// Batches a worker may hold at once: one rendering, one waiting.
@@ -25,6 +26,9 @@ pub struct Rendered {
     /// Events per [`Kind`], indexed by `Kind as usize`.
     pub counts: Vec<u64>,
     pub warnings: Vec<(u64, String)>,
+    /// The first and last dated events rendered.
+    pub first: Option<Time>,
+    pub last: Option<Time>,
     /// What stopped the rendering, after the events before it.
     pub error: Option<Error>,
 }
@@ -34,6 +38,7 @@ impl Rendered {
         self.bytes.clear();
         self.counts.iter_mut().for_each(|n| *n = 0);
         self.warnings.clear();
+        (self.first, self.last) = (None, None);
         self.error = None;
     }
 }
@@ -51,6 +56,10 @@ impl Sink for RenderSink<'_> {
 
     fn event(&mut self, event: &Event<'_>) -> Result<()> {
         self.out.counts[event.kind as usize] += 1;
+        if let Some(t) = event.time.filter(|t| t.date.is_some()) {
+            self.out.first.get_or_insert(t);
+            self.out.last = Some(t);
+        }
         self.encoder.encode(event, &mut self.out.bytes);
         Ok(())
     }
@@ -80,10 +89,31 @@ pub struct Pool<B> {
     spare_rendered: Vec<Rendered>,
 }
 
+/// `--threads`: 0 for one per core.
+static THREADS: AtomicUsize = AtomicUsize::new(0);
+
+/// Caps the threads a run reads with (`--threads N`); 1 reads
+/// sequentially.
+pub fn set_threads(n: usize) {
+    THREADS.store(n, Ordering::Relaxed);
+}
+
+/// The threads a run may read with: `--threads`, or one per core.
+pub fn threads() -> usize {
+    match THREADS.load(Ordering::Relaxed) {
+        0 => thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 8)),
+        n => n,
+    }
+}
+
 /// Worker threads worth starting: one per core beyond the reading thread's,
-/// and at least one, so that reading and rendering overlap.
+/// and at least one, so that reading and rendering overlap; none when the
+/// run reads with one thread.
 pub fn workers() -> usize {
-    thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 8))
+    match threads() {
+        1 => 0,
+        n => n,
+    }
 }
 
 impl<B: Send + 'static> Pool<B> {
@@ -93,6 +123,9 @@ impl<B: Send + 'static> Pool<B> {
     where
         F: Fn(&mut B, &mut dyn Sink) -> Result<()> + Clone + Send + 'static,
     {
+        if workers() == 0 {
+            return None;
+        }
         let encoders = (0..workers())
             .map(|_| sink.encoder())
             .collect::<Option<Vec<_>>>()?;
