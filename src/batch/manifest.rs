@@ -113,9 +113,10 @@ pub fn known(path: &Path) -> Result<Known> {
                 i + 1
             ))
         })?;
+        // A failed file's lines before its failure were written too.
         let read = matches!(
             record.status.as_str(),
-            "ok" | "overlap-trimmed" | "duplicate"
+            "ok" | "overlap-trimmed" | "duplicate" | "failed"
         ) || record.error.as_deref() == Some(KNOWN);
         let Some(hex) = record.hash.filter(|_| read) else {
             continue;

@@ -147,15 +147,22 @@ fn walk(
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                let at = e
-                    .path()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default();
-                let why = match e.loop_ancestor() {
-                    Some(a) => format!("a symbolic link back to {}", a.display()),
-                    None => e.to_string(),
-                };
-                out.warnings.push(format!("{at}: skipped: {why}"));
+                let at = e.path().map(Path::to_path_buf).unwrap_or_default();
+                match e.loop_ancestor() {
+                    Some(a) => out.warnings.push(format!(
+                        "{}: skipped: a symbolic link back to {}",
+                        at.display(),
+                        a.display()
+                    )),
+                    // A file that cannot be looked at (a dangling link, a
+                    // directory without permission): it fails when read, and
+                    // the run and the manifest say so.
+                    None => out.files.push(Found {
+                        name: at.to_string_lossy().into_owned(),
+                        relative: at.strip_prefix(root).unwrap_or(&at).to_path_buf(),
+                        walked: true,
+                    }),
+                }
                 continue;
             }
         };

@@ -48,7 +48,10 @@ pub struct Args {
     /// The check accepts tokens this regular expression matches whole (a documented exception, e.g. a feature named like a host); repeatable
     #[arg(long, value_name = "PATTERN")]
     allow: Vec<String>,
-    /// Log files, plain or gzipped; - reads stdin
+    /// With a directory among the inputs: leave out files and directories matching this glob; repeatable
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Log files (plain or gzipped), directories (walked), quoted glob patterns, or - for stdin
     #[arg(value_name = "INPUT", required = true)]
     inputs: Vec<String>,
 }
@@ -65,7 +68,15 @@ pub fn run(args: Args) -> u8 {
     }
 }
 
-fn anonymize(args: Args) -> Result<u8, Error> {
+fn anonymize(mut args: Args) -> Result<u8, Error> {
+    let decoding = Decoding::from_label(args.encoding.as_deref())?;
+    let own: Vec<PathBuf> = (args.output != "-")
+        .then(|| PathBuf::from(&args.output))
+        .into_iter()
+        .collect();
+    let (found, expand_failures) = expand_inputs(&args, own, decoding)?;
+    args.inputs = found.iter().map(|f| f.name.clone()).collect();
+    let relative: Vec<PathBuf> = found.into_iter().map(|f| f.relative).collect();
     // Bad patterns fail before any work.
     let mut detector = Detector::new(&args.allow).map_err(Error::Usage)?;
     let (key, warning) = Key::from_option_or_env(args.key_file.as_deref())?;
@@ -90,9 +101,13 @@ fn anonymize(args: Args) -> Result<u8, Error> {
         read: ReadOptions::default(),
     };
 
-    let into_dir = args.output != "-" && Path::new(&args.output).is_dir();
+    let into_dir =
+        args.output != "-" && (args.output.ends_with('/') || Path::new(&args.output).is_dir());
+    if into_dir {
+        std::fs::create_dir_all(&args.output).map_err(|e| named(Error::Write(e), &args.output))?;
+    }
     let targets: Vec<String> = if into_dir {
-        let paths = super::targets::in_dir(&args.output, &args.inputs)?;
+        let paths = super::targets::in_dir(&args.output, &args.inputs, &relative)?;
         paths
             .iter()
             .map(|p| p.to_string_lossy().into_owned())
@@ -155,7 +170,50 @@ fn anonymize(args: Args) -> Result<u8, Error> {
     }
     // Inputs that could not be read to their end: what came before the
     // problem was anonymized, checked and written, as `convert` does.
+    failures.extend(expand_failures);
     Ok(failures.iter().map(report).max().unwrap_or(exit::OK))
+}
+
+/// The files the inputs name (directories walked, patterns expanded), as
+/// `convert` finds them; a file found by a walk that is not a log, or is
+/// liclog's own output, is skipped with a warning.
+fn expand_inputs(
+    args: &Args,
+    own: Vec<PathBuf>,
+    decoding: Decoding,
+) -> Result<(Vec<liclog::batch::Found>, Vec<Error>), Error> {
+    let options = liclog::batch::WalkOptions {
+        exclude: args.exclude.clone(),
+        own,
+    };
+    let expanded = liclog::batch::walk::expand(&args.inputs, &options)?;
+    for w in &expanded.warnings {
+        eprintln!("liclog: warning: {w}");
+    }
+    let mut found = Vec::new();
+    for f in expanded.files {
+        if f.walked && args.from.is_none() {
+            let format = liclog::input::Input::open(&f.name, decoding)
+                .map(|i| liclog::detect::detect(&i).format);
+            match format {
+                Ok(None) => {
+                    eprintln!("liclog: warning: {}: skipped: not a log", f.name);
+                    continue;
+                }
+                Ok(Some(Format::Jsonl | Format::Csv)) => {
+                    eprintln!("liclog: warning: {}: skipped: liclog's own output", f.name);
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        found.push(f);
+    }
+    if found.is_empty() && !expanded.failures.is_empty() {
+        let mut failures = expanded.failures;
+        return Err(failures.remove(0));
+    }
+    Ok((found, expanded.failures))
 }
 
 /// One pass over every input, and the leak check of what it wrote.

@@ -1,4 +1,4 @@
-//! `liclog detect`: one tab-separated line per input:
+//! `liclog detect`: one tab-separated line per file (directories walked):
 //! path, format, encoding, compression, reason (which names a file's place
 //! in a rotation series).
 
@@ -14,7 +14,10 @@ pub struct Args {
     /// Decode inputs that have no BOM with this encoding (WHATWG label)
     #[arg(long, value_name = "LABEL")]
     encoding: Option<String>,
-    /// Files to inspect; - reads stdin
+    /// With a directory among the inputs: leave out files and directories matching this glob; repeatable
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Files, directories (walked: one line per file found), quoted glob patterns, or - for stdin
     #[arg(value_name = "INPUT", required = true)]
     inputs: Vec<String>,
 }
@@ -25,9 +28,24 @@ pub fn run(args: Args) -> u8 {
         Err(e) => return report(&e),
     };
     let mut code = exit::OK;
+    let walk = liclog::batch::WalkOptions {
+        exclude: args.exclude.clone(),
+        own: Vec::new(),
+    };
+    let expanded = match liclog::batch::walk::expand(&args.inputs, &walk) {
+        Ok(e) => e,
+        Err(e) => return report(&e),
+    };
+    for w in &expanded.warnings {
+        eprintln!("liclog: warning: {w}");
+    }
+    for e in &expanded.failures {
+        code = code.max(report(e));
+    }
+    let names: Vec<String> = expanded.files.iter().map(|f| f.name.clone()).collect();
     let mut out = std::io::stdout().lock();
-    let plan = liclog::series::plan(&args.inputs, decoding, None);
-    for name in &args.inputs {
+    let plan = liclog::series::plan(&names, decoding, None);
+    for (name, found) in names.iter().zip(&expanded.files) {
         let input = match Input::open(name, decoding) {
             Ok(i) => i,
             Err(e) => {
@@ -59,7 +77,9 @@ pub fn run(args: Args) -> u8 {
             ));
         }
         let format = d.format.map_or("unknown", |f| f.name());
-        if d.format.is_none() {
+        // A file found in a directory that is not a log is news, not a
+        // failure: `convert` skips it.
+        if d.format.is_none() && !found.walked {
             code = code.max(exit::FORMAT);
         }
         let line = format!(

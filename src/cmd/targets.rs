@@ -8,21 +8,13 @@ use std::path::{Component, Path, PathBuf};
 use liclog::Error;
 use liclog::anon::rewrite::{self, Options};
 
-/// The file each input is written to under `dir`: its own name, or, when
-/// two inputs share a name (`a/x.log`, `b/x.log`), its path below the
+/// The file each input is written to under `dir`: its `relative` path (its
+/// own name, or its path below the directory it was found in), or, when
+/// two inputs would meet (`a/x.log`, `b/x.log`), its path below the
 /// directory all inputs share (`DIR/a/x.log`, `DIR/b/x.log`). Stdin is
 /// `DIR/stdin`. Two inputs that would still meet are refused.
-pub fn in_dir(dir: &str, inputs: &[String]) -> Result<Vec<PathBuf>, Error> {
-    let names: Vec<PathBuf> = inputs
-        .iter()
-        .map(|i| match i.as_str() {
-            "-" => PathBuf::from("stdin"),
-            _ => Path::new(i)
-                .file_name()
-                .map(PathBuf::from)
-                .unwrap_or_default(),
-        })
-        .collect();
+pub fn in_dir(dir: &str, inputs: &[String], relative: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    let names = relative.to_vec();
     let relative = if all_distinct(&names) {
         names
     } else {
@@ -130,7 +122,10 @@ mod tests {
 
     fn targets(inputs: &[&str]) -> Result<Vec<String>, Error> {
         let inputs: Vec<String> = inputs.iter().map(|s| s.to_string()).collect();
-        in_dir("out", &inputs).map(|v| v.iter().map(|p| p.to_string_lossy().into_owned()).collect())
+        let expanded = liclog::batch::walk::expand(&inputs, &Default::default()).unwrap();
+        let relative: Vec<PathBuf> = expanded.files.iter().map(|f| f.relative.clone()).collect();
+        in_dir("out", &inputs, &relative)
+            .map(|v| v.iter().map(|p| p.to_string_lossy().into_owned()).collect())
     }
 
     #[test]
