@@ -43,6 +43,8 @@ Exit codes:
 Examples:
   liclog convert golden/flexnet/spec-excerpt/input.log
   liclog convert --to csv -o usage.csv /var/log/flexlm/lmgrd.log*
+  liclog convert -v --to csv -o usage.csv --manifest batch.jsonl /archive/flexlm/
+  liclog convert -o out/ --skip-known batch.jsonl --manifest tonight.jsonl \"logs/**/*.gz\"
   zcat old.log.gz | liclog convert --from flexnet --date 2019-03-01 -
   liclog convert --encoding shift_jis --tz Asia/Tokyo lmgrd-jp.log
   liclog convert --to csv --year 2024 report.log demo.dlog

@@ -45,19 +45,19 @@ pub struct Record {
 }
 
 impl Record {
-    /// The record of a planned input, and (if it was read) what reading it
-    /// gave.
+    /// The record of a planned input: what reading it gave (if it was
+    /// read), its own failure, and where its events went.
     pub fn new(
         entry: &Entry,
         stats: Option<&InputStats>,
-        failure: Option<&Error>,
+        failure: Option<String>,
         output: Option<&str>,
     ) -> Record {
         let survey = entry.survey.as_ref();
-        let mut status = entry.status;
-        if failure.is_some() {
-            status = Status::Failed;
-        }
+        let status = match failure {
+            Some(_) => Status::Failed,
+            None => entry.status,
+        };
         let format = stats
             .and_then(|s| s.format)
             .or_else(|| survey.and_then(|s| s.format));
@@ -75,7 +75,7 @@ impl Record {
             last: stats.and_then(|s| s.last.as_ref().map(|t| t.to_iso())),
             warnings: stats.map_or(0, |s| s.warnings),
             status: status.name().to_string(),
-            error: failure.map(ToString::to_string).or(entry.note.clone()),
+            error: failure.or(entry.note.clone()),
             same_as: entry.same_as.clone(),
             skipped_lines: entry.skip_lines,
             output: output

@@ -345,9 +345,10 @@ fn snapshot_of<'a>(
             && sa.content_len < b.content_len
             && b.head.starts_with(&sa.head)
             && sa.splits_on_newline();
-        if let Some(lines) =
-            survey::starts_with(b_name, sa.content_len, &hash).filter(|_| candidate)
-        {
+        if !candidate {
+            continue;
+        }
+        if let Some(lines) = survey::starts_with(b_name, sa.content_len, &hash) {
             return Some((a.found.name.clone(), lines));
         }
     }

@@ -234,8 +234,11 @@ pub fn write_manifest(path: &Path, records: &[Record]) -> Result<(), Error> {
     output.commit().map_err(named)
 }
 
-/// Files of one group that overlap in time, as read: a warning each.
+/// Files of one group that overlap in time, as read: a warning each, the
+/// first few of them.
 pub fn overlap_warnings(plan: &Plan, records: &[Record]) {
+    const SHOWN: usize = 10;
+    let mut overlaps = 0;
     let mut last: std::collections::HashMap<usize, (&str, &str)> = Default::default();
     for (e, r) in plan.entries.iter().zip(records) {
         let (Some(first), Some(end)) = (r.first.as_deref(), r.last.as_deref()) else {
@@ -244,6 +247,10 @@ pub fn overlap_warnings(plan: &Plan, records: &[Record]) {
         if let Some((name, prev_end)) = last.get(&e.group)
             && first < *prev_end
         {
+            overlaps += 1;
+            if overlaps > SHOWN {
+                continue;
+            }
             eprintln!(
                 "liclog: warning: {} starts at {first}, before {name} ends ({prev_end}): \
                  the files overlap in time",
@@ -251,6 +258,12 @@ pub fn overlap_warnings(plan: &Plan, records: &[Record]) {
             );
         }
         last.insert(e.group, (e.found.name.as_str(), end));
+    }
+    if overlaps > SHOWN {
+        eprintln!(
+            "liclog: warning: {} more files overlap the file before them in time",
+            overlaps - SHOWN
+        );
     }
 }
 

@@ -599,12 +599,7 @@ impl Run<'_> {
                 let stats = o.as_ref().map(|o| &o.stats);
                 let failure = o.as_ref().and_then(|o| o.failure.clone());
                 let output = o.as_ref().and_then(|o| o.output.as_deref());
-                let mut r = Record::new(e, stats, None, output);
-                if let Some(f) = failure {
-                    r.status = liclog::batch::Status::Failed.name().into();
-                    r.error = Some(f);
-                }
-                r
+                Record::new(e, stats, failure, output)
             })
             .collect()
     }
