@@ -121,6 +121,10 @@ pub fn plan(found: Vec<Found>, options: &PlanOptions) -> Plan {
     if options.dedup {
         dedup(&mut entries);
     }
+    for s in entries.iter_mut().filter_map(|e| e.survey.as_mut()) {
+        // Planned: the ends of the files are not needed any more.
+        (s.head, s.tail) = (Vec::new(), Vec::new());
+    }
     out.entries = entries;
     out
 }
@@ -277,15 +281,26 @@ fn order(entries: &mut Vec<Entry>, warnings: &mut Vec<String>) {
     for (_, e) in &indexed {
         *members.entry(e.group).or_default() += 1;
     }
+    const SHOWN: usize = 10;
+    let mut undated_files = 0;
     for (_, e) in &indexed {
         let undated = e.survey.as_ref().is_some_and(|s| s.first.is_none());
         let sentinel = e.survey.as_ref().and_then(|s| s.format) == Some(Format::Sentinel);
         if undated && !sentinel && e.status == Status::Ok && members[&e.group] > 1 {
-            warnings.push(format!(
-                "{}: no dated event found; read after the dated files of its server",
-                e.found.name
-            ));
+            undated_files += 1;
+            if undated_files <= SHOWN {
+                warnings.push(format!(
+                    "{}: no dated event found; read after the dated files of its server",
+                    e.found.name
+                ));
+            }
         }
+    }
+    if undated_files > SHOWN {
+        warnings.push(format!(
+            "{} more files without a dated event, each read after the dated files of its server",
+            undated_files - SHOWN
+        ));
     }
     *entries = indexed.into_iter().map(|(_, e)| e).collect();
 }

@@ -15,7 +15,8 @@ use crate::read::{self, ReadOptions, Sink};
 
 /// Bytes kept of each end of a file: overlaps between rotated files up to
 /// this long are found (a copy-and-truncate race repeats a few lines).
-pub const EDGE: usize = 8 * 1024;
+/// Planning holds both ends of every file at once: 8 KiB a file.
+pub const EDGE: usize = 4 * 1024;
 /// Lines read to find a file's first dated event and its server: a FlexNet
 /// fragment dates its lines from the first `TIMESTAMP`, every few hours.
 const DATING_LINES: u64 = 64 * 1024;
