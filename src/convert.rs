@@ -100,21 +100,12 @@ impl<'w> Converter<'w> {
         }
     }
 
-    /// Converts one input. An error returned here stops the whole run
-    /// (output failure, `--strict`); a failure of this input alone is kept
-    /// in `failures`, after everything read before it has been written.
-    pub fn add_input(
-        &mut self,
-        name: &str,
-        diag: &mut dyn Diagnostics,
-        on_open: &mut dyn FnMut(&Input),
-    ) -> Result<()> {
-        self.add_input_after(name, 0, diag, on_open)
-    }
-
-    /// [`Converter::add_input`], writing nothing of the first `skip` lines
-    /// (read already from another file). They are still read: the lines
-    /// after them may take their dates from them.
+    /// Converts one input, writing nothing of its first `skip` lines (read
+    /// already from another file; they are still read, because the lines
+    /// after them may take their dates from them). An error returned here
+    /// stops the whole run (output failure, `--strict`); a failure of this
+    /// input alone is kept in `failures`, after everything read before it
+    /// has been written.
     pub fn add_input_after(
         &mut self,
         name: &str,
