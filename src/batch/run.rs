@@ -128,7 +128,9 @@ fn convert_one(
     Ok((done, buffer))
 }
 
-struct Collect(Vec<String>);
+/// Warnings of a file read on a worker, to print in input order.
+#[derive(Default)]
+pub struct Collect(pub Vec<String>);
 
 impl Diagnostics for Collect {
     fn warning(&mut self, message: &str) {
