@@ -191,8 +191,16 @@ fn signal_during_output_removes_the_temporary_file() {
             .status()
             .unwrap();
         assert!(killed.success());
-        let status = child.wait().unwrap();
-        assert_eq!(status.code(), Some(code), "SIG{signal}");
+        // `wait` would close stdin first: under load the run could then see
+        // the end of its input and finish before the signal is handled.
+        let stdin = child.stdin.take();
+        let mut status = None;
+        wait_until("the interrupted run to end", || {
+            status = child.try_wait().unwrap();
+            status.is_some()
+        });
+        drop(stdin);
+        assert_eq!(status.unwrap().code(), Some(code), "SIG{signal}");
         assert_eq!(
             temporary_files(d.path()),
             Vec::<String>::new(),
