@@ -482,3 +482,29 @@ fn an_unreadable_file_fails_alone() {
     let m = by_path(&manifest(&d.path().join("m.jsonl")));
     assert_eq!(m["logs/srv1/locked.log"]["status"], "failed");
 }
+
+#[test]
+fn inputs_of_one_name_keep_their_directories_below_dir() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "a/x.log", flexnet("lic1", 3, "a", 2).as_bytes());
+    write(
+        d.path(),
+        "b/x.log.gz",
+        &gzip(flexnet("lic2", 3, "b", 2).as_bytes()),
+    );
+    let o = liclog(
+        &[
+            "convert",
+            "--to",
+            "csv",
+            "-o",
+            "out/",
+            "a/x.log",
+            "b/x.log.gz",
+        ],
+        d.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(d.path().join("out/a/x.csv").is_file());
+    assert!(d.path().join("out/b/x.csv").is_file());
+}

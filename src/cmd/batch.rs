@@ -165,14 +165,30 @@ fn print_order(plan: &Plan) {
 }
 
 /// Where `-o DIR/` writes each input: its path below the directory or
-/// pattern it was found by (or its name), its extension the output's. Two
-/// inputs bound for one file are refused before any work.
+/// pattern it was found by (or its name), its extension the output's; when
+/// two inputs would meet (`a/x.log`, `b/x.log` named), their paths below
+/// the directory all inputs share. Two inputs still bound for one file are
+/// refused before any work.
 pub fn mirrored(dir: &str, plan: &Plan, ext: Option<&str>) -> Result<Vec<PathBuf>, Error> {
-    let relative: Vec<PathBuf> = plan
+    let read = plan.entries.iter().filter(|e| e.status.reads());
+    let mut relative: Vec<PathBuf> = plan
         .entries
         .iter()
         .map(|e| with_extension(&e.found.relative, ext))
         .collect();
+    let distinct: std::collections::HashSet<&PathBuf> = relative
+        .iter()
+        .zip(&plan.entries)
+        .filter(|(_, e)| e.status.reads())
+        .map(|(r, _)| r)
+        .collect();
+    if distinct.len() < read.count() {
+        let names: Vec<String> = plan.entries.iter().map(|e| e.found.name.clone()).collect();
+        relative = super::targets::below_common_dir(&names)
+            .iter()
+            .map(|r| with_extension(r, ext))
+            .collect();
+    }
     let mut seen = std::collections::HashMap::new();
     for (e, rel) in plan.entries.iter().zip(&relative) {
         if !e.status.reads() {

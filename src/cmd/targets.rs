@@ -50,7 +50,7 @@ fn first_clash<'a>(
 }
 
 /// Each input's path below the deepest directory holding all of them.
-fn below_common_dir(inputs: &[String]) -> Vec<PathBuf> {
+pub fn below_common_dir(inputs: &[String]) -> Vec<PathBuf> {
     let absolute: Vec<Vec<OsString>> = inputs
         .iter()
         .map(|i| match i.as_str() {
