@@ -64,6 +64,9 @@ pub fn detect_text(head: &str) -> Detection {
             format!("{records} Sentinel RMS usage records (no startup line)"),
         );
     }
+    if let Some(reason) = looks_like_lmx(head) {
+        return found(Format::Lmx, reason);
+    }
     if let Some(reason) = looks_like_flexnet(head) {
         return found(Format::Flexnet, reason);
     }
@@ -95,6 +98,39 @@ fn is_canonical_header(line: &str) -> bool {
             .filter(|c| crate::write::COLUMNS.contains(c))
             .count()
             >= 2
+}
+
+/// `[2022-03-14 10:57:59] CHECKOUT by ...`: most of the first lines.
+fn looks_like_lmx(head: &str) -> Option<String> {
+    let shaped = |l: &str| {
+        let b = l.as_bytes();
+        b.len() >= 21
+            && b[0] == b'['
+            && b[5] == b'-'
+            && b[8] == b'-'
+            && b[11] == b' '
+            && b[14] == b':'
+            && b[17] == b':'
+            && b[20] == b']'
+            && [1, 2, 3, 4, 6, 7, 9, 10, 12, 13, 15, 16, 18, 19]
+                .iter()
+                .all(|&i| b[i].is_ascii_digit())
+    };
+    let lines: Vec<&str> = head
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(50)
+        .collect();
+    let n = lines.iter().filter(|l| shaped(l)).count();
+    if n == 0 || n * 2 < lines.len() {
+        return None;
+    }
+    let banner = lines.iter().any(|l| l.contains("] LM-X License Server"));
+    Some(if banner {
+        "LM-X start-up banner".to_string()
+    } else {
+        format!("{n} `[YYYY-MM-DD hh:mm:ss]` lines (LM-X)")
+    })
 }
 
 /// `05/11 15:17 (demo) OUT: ...`.

@@ -56,6 +56,7 @@ impl Format {
                 | Format::RlmReport
                 | Format::RlmDebug
                 | Format::Sentinel
+                | Format::Lmx
                 | Format::Jsonl
                 | Format::Csv
         )
@@ -65,19 +66,34 @@ impl Format {
     pub fn can_write(self) -> bool {
         matches!(
             self,
-            Format::Jsonl | Format::Csv | Format::Flexnet | Format::RlmReport | Format::Sentinel
+            Format::Jsonl
+                | Format::Csv
+                | Format::Flexnet
+                | Format::RlmReport
+                | Format::Sentinel
+                | Format::Lmx
         )
     }
 
     /// A vendor log format (one server per file, written from sessions).
     pub fn is_vendor_output(self) -> bool {
-        matches!(self, Format::Flexnet | Format::RlmReport | Format::Sentinel)
+        matches!(
+            self,
+            Format::Flexnet | Format::RlmReport | Format::Sentinel | Format::Lmx
+        )
     }
 
     pub fn not_supported(self, direction: &str) -> Error {
+        let hint = match self {
+            // No public sample or layout of `i4blt -r 1` reports exists.
+            Format::Lum if direction == "input" => " as input; describe your LUM report in a \
+                user-defined format (--def, docs/formats.md)"
+                .to_string(),
+            _ => format!(" as {direction}"),
+        };
         Error::NotSupported {
             format: self.name(),
-            hint: format!(" as {direction}"),
+            hint,
         }
     }
 }

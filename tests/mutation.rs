@@ -15,6 +15,7 @@ use liclog::Event;
 use liclog::dating::Zone;
 use liclog::lines::{LineReader, MAX_LINE};
 use liclog::read::flexnet::FlexnetReader;
+use liclog::read::lmx::LmxReader;
 use liclog::read::rlm_debug::RlmDebugReader;
 use liclog::read::rlm_report::RlmReportReader;
 use liclog::read::sentinel::SentinelReader;
@@ -81,7 +82,7 @@ fn encoders() -> Encoders {
 
 type MakeReader = fn(&ReadOptions) -> Box<dyn Reader>;
 
-const READERS: [(&str, &str, MakeReader); 4] = [
+const READERS: [(&str, &str, MakeReader); 5] = [
     ("flexnet", "flexnet", |o| {
         Box::new(FlexnetReader::new("m", o, None))
     }),
@@ -92,6 +93,7 @@ const READERS: [(&str, &str, MakeReader); 4] = [
         Box::new(RlmDebugReader::new("m", o))
     }),
     ("sentinel", "", |o| Box::new(SentinelReader::new("m", o))),
+    ("lmx", "lmx", |o| Box::new(LmxReader::new("m", o))),
 ];
 
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -380,6 +382,11 @@ fn rlm_debug_survives_mutations() {
 #[test]
 fn sentinel_survives_mutations() {
     run_reader(3);
+}
+
+#[test]
+fn lmx_survives_mutations() {
+    run_reader(4);
 }
 
 /// A line over the limit, in every reader: one `unknown` event, and the

@@ -8,6 +8,7 @@ use common::Shared;
 use liclog::Event;
 use liclog::lines::LineReader;
 use liclog::read::flexnet::FlexnetReader;
+use liclog::read::lmx::LmxReader;
 use liclog::read::sentinel::{SentinelReader, TRANSACTIONS};
 use liclog::read::{ReadOptions, Reader, Sink};
 use liclog::write::{CsvWriter, EventWriter, JsonlWriter, WriteOptions};
@@ -283,6 +284,21 @@ impl Record {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn lmx_lines_each_become_one_event(lines in prop::collection::vec(
+        prop_oneof![
+            "[ -~\t]{0,80}",
+            "\\[2023-0[1-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-6][0-9]\\]( [ -~]{0,60})?",
+            "\\[2023-02-01 08:00:00\\] (CHECKOUT|CHECKIN|STATUS|BORROW) by [ -~]{0,12}@[ -~]{0,12} \\[[0-9a-f:.]{0,20}\\][ -~]{0,30}",
+        ],
+        0..30,
+    )) {
+        let input = lines.iter().map(|l| format!("{l}\n")).collect::<String>();
+        let mut reader = LmxReader::new("t.log", &ReadOptions::default());
+        let (seen, _, _) = run_with(&mut reader, input.as_bytes());
+        prop_assert_eq!(seen, (1..=lines.len() as u64).collect::<Vec<_>>());
+    }
 
     #[test]
     fn sentinel_lines_each_become_one_event(lines in prop::collection::vec("[ -~\t]{0,80}", 0..30)) {

@@ -68,6 +68,7 @@ fn usage(jsonl: &[u8], to: &str) -> Vec<Usage> {
             ]
             .as_slice(),
             "rlm-report" => &["checkout", "checkin", "denial", "queued", "dequeued"],
+            "lmx" => &["checkout", "checkin", "denial"],
             _ => &["checkout", "checkin", "denial", "queued"],
         };
         if !carried.contains(&kind.as_str())
@@ -89,18 +90,20 @@ fn usage(jsonl: &[u8], to: &str) -> Vec<Usage> {
         };
         let name = |k: &str| {
             let n = s(k);
-            if to == "flexnet" {
+            if to == "flexnet" || to == "lmx" {
                 n
             } else {
                 n.replace(' ', "_")
             }
         };
-        let count = if to == "flexnet" && !matches!(kind.as_str(), "checkout" | "checkin") {
+        let count = if to == "lmx"
+            || (to == "flexnet" && !matches!(kind.as_str(), "checkout" | "checkin"))
+        {
             String::new()
         } else {
             v["count"].as_u64().unwrap_or(1).to_string()
         };
-        let version = if to == "flexnet" {
+        let version = if to == "flexnet" || to == "lmx" {
             String::new()
         } else {
             s("version")
@@ -172,7 +175,7 @@ fn every_target_keeps_the_usage_events() {
             .map(String::as_str)
             .filter(|d| !matches!(*d, "lmgrd" | "rlm"))
             .collect();
-        for to in ["flexnet", "rlm-report", "sentinel"] {
+        for to in ["flexnet", "rlm-report", "sentinel", "lmx"] {
             let isv_picks: Vec<Option<&str>> = if to == "rlm-report" && isvs.len() > 1 {
                 isvs.iter().map(|d| Some(*d)).collect()
             } else {

@@ -37,6 +37,10 @@ pub const EXTRA_IDENTIFIERS: &[(&str, Class)] = &[
     ("string", Class::Text),
     // Sentinel: a reservation group (`smith-lab`).
     ("group_name", Class::Text),
+    // LM-X: the license and log files' paths (they often name a person's
+    // home directory or a site's share).
+    ("license_path", Class::Text),
+    ("log_path", Class::Text),
 ];
 
 /// `extra` keys that hold free text, searched for known names.

@@ -232,6 +232,7 @@ pub fn extension(format: Format) -> &'static str {
         Format::Csv => "csv",
         Format::RlmReport => "report.log",
         Format::Sentinel => "lserv.log",
+        Format::Lmx => "lmx.log",
         _ => "log",
     }
 }

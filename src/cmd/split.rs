@@ -1,8 +1,9 @@
-//! `convert --to flexnet|rlm-report|sentinel -o DIR/`: one file per server
-//! (and, for RLM, per ISV), since reporting tools take one server's log at
-//! a time. Files are named `SERVER.log` (FlexNet), `SERVER.ISV.report.log`
-//! (RLM) and `SERVER.lserv.log` (Sentinel), each written atomically and
-//! committed only when the whole run succeeded.
+//! `convert --to flexnet|rlm-report|sentinel|lmx -o DIR/`: one file per
+//! server (and, for RLM, per ISV), since reporting tools take one server's
+//! log at a time. Files are named `SERVER.log` (FlexNet),
+//! `SERVER.ISV.report.log` (RLM), `SERVER.lserv.log` (Sentinel) and
+//! `SERVER.lmx.log` (LM-X), each written atomically and committed only when
+//! the whole run succeeded.
 
 use std::collections::HashMap;
 use std::io;
@@ -119,6 +120,7 @@ impl SplitWriter {
         let name = match self.format {
             Format::RlmReport => format!("{}.{}.report.log", safe(server), safe(part)),
             Format::Sentinel => format!("{}.lserv.log", safe(server)),
+            Format::Lmx => format!("{}.lmx.log", safe(server)),
             _ => format!("{}.log", safe(server)),
         };
         let target = Path::new(&self.dir)

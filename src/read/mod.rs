@@ -4,6 +4,7 @@ pub mod canonical;
 pub mod csv;
 pub mod flexnet;
 pub mod jsonl;
+pub mod lmx;
 pub mod parallel;
 pub mod rlm;
 pub mod rlm_debug;
@@ -108,6 +109,7 @@ pub fn reader_for(
         Format::RlmReport => Ok(Box::new(rlm_report::RlmReportReader::new(source, options))),
         Format::RlmDebug => Ok(Box::new(rlm_debug::RlmDebugReader::new(source, options))),
         Format::Sentinel => Ok(Box::new(sentinel::SentinelReader::new(source, options))),
+        Format::Lmx => Ok(Box::new(lmx::LmxReader::new(source, options))),
         Format::Jsonl => Ok(Box::new(jsonl::JsonlReader::new(source))),
         Format::Csv => Ok(Box::new(csv::CsvReader::new(source))),
         other => Err(other.not_supported("input")),

@@ -8,6 +8,7 @@ mod background;
 mod csv;
 mod flexnet;
 mod jsonl;
+mod lmx;
 mod rlm_report;
 mod sentinel;
 pub mod vendor;
@@ -21,6 +22,7 @@ pub use self::background::Background;
 pub use self::csv::CsvEncoder;
 pub use self::flexnet::Flexnet;
 pub use self::jsonl::JsonlEncoder;
+pub use self::lmx::Lmx;
 pub use self::rlm_report::RlmReport;
 pub use self::sentinel::Sentinel;
 pub use self::vendor::VendorWriter;
@@ -109,6 +111,11 @@ pub fn writer_for(
         Format::Sentinel => Ok(Box::new(VendorWriter::new(
             out,
             Sentinel::default(),
+            options.strict,
+        ))),
+        Format::Lmx => Ok(Box::new(VendorWriter::new(
+            out,
+            Lmx::default(),
             options.strict,
         ))),
         other => Err(other.not_supported("output")),

@@ -91,7 +91,7 @@ pub fn anonymize(args: &[&str], dir: &Path) -> Output {
 pub fn vendor_logs() -> Vec<(std::path::PathBuf, Vec<String>, &'static str)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden");
     let mut out = Vec::new();
-    for format in ["flexnet", "rlm-report", "rlm-debug", "sentinel"] {
+    for format in ["flexnet", "rlm-report", "rlm-debug", "sentinel", "lmx"] {
         for case in std::fs::read_dir(root.join(format)).unwrap() {
             let case = case.unwrap().path();
             let args: Vec<String> = std::fs::read_to_string(case.join("args"))
@@ -118,6 +118,7 @@ pub fn vendor_logs() -> Vec<(std::path::PathBuf, Vec<String>, &'static str)> {
             ("flexlm", "flexnet"),
             ("rlm", "rlm-report"),
             ("rlm-debug", "rlm-debug"),
+            ("lmx", "lmx"),
         ] {
             for file in std::fs::read_dir(Path::new(&samples).join(sub)).unwrap() {
                 out.push((file.unwrap().path(), Vec::new(), format));
