@@ -50,10 +50,10 @@ fn unsupported_and_unrecognised_formats_exit_5() {
         ("a.log", LOG.as_bytes()),
         ("odd.log", b"LOG:00:50:56#Adding_valid_license#32\n"),
     ]);
-    let o = liclog(&["convert", "--from", "lmx", "a.log"], d.path());
+    let o = liclog(&["convert", "--from", "lum", "a.log"], d.path());
     assert_eq!(o.status.code(), Some(5));
     assert!(
-        stderr(&o).contains("format lmx is not supported yet"),
+        stderr(&o).contains("format lum is not supported yet as input; describe your LUM report"),
         "{}",
         stderr(&o)
     );
