@@ -73,6 +73,9 @@ pub fn detect_text(head: &str) -> Detection {
     if let Some(reason) = looks_like_rlm_debug(head) {
         return found(Format::RlmDebug, reason);
     }
+    if let Some(found) = defined(head) {
+        return found;
+    }
     let reason = if head.is_empty() {
         "the input is empty".to_string()
     } else {
@@ -83,6 +86,24 @@ pub fn detect_text(head: &str) -> Detection {
         format: None,
         reason,
     }
+}
+
+/// The first registered user-defined format ([`crate::defs`]) whose
+/// detection pattern matches one of its first lines.
+fn defined(head: &str) -> Option<Detection> {
+    crate::defs::all().into_iter().find_map(|d| {
+        let pattern = d.detect.as_ref()?;
+        let line = head
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .take(d.detect_lines)
+            .find(|l| pattern.is_match(l))?;
+        let shown: String = line.chars().take(60).collect();
+        Some(Detection {
+            format: Some(Format::Defined(d.name)),
+            reason: format!("definition {} ({}): {shown:?}", d.name, d.path.display()),
+        })
+    })
 }
 
 /// A CSV header naming `kind` and another canonical column: liclog's CSV,

@@ -39,6 +39,8 @@ pub enum Error {
     },
     #[error("{path}: is a directory; name the files in it (for example {path}/*)")]
     IsDirectory { path: PathBuf },
+    #[error("format definition {at}: {why}")]
+    Definition { at: String, why: String },
     #[error("{input}: no file found (an empty directory, or a pattern that matches nothing)")]
     NoFiles { input: String },
     #[error(

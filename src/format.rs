@@ -12,6 +12,8 @@ pub enum Format {
     Lum,
     Jsonl,
     Csv,
+    /// A user-defined format ([`crate::defs`]), by its name.
+    Defined(&'static str),
 }
 
 impl Format {
@@ -38,13 +40,16 @@ impl Format {
             Format::Lum => "lum",
             Format::Jsonl => "jsonl",
             Format::Csv => "csv",
+            Format::Defined(name) => name,
         }
     }
 
+    /// A built-in format's name, or a registered definition's.
     pub fn parse(name: &str) -> Result<Format> {
         Format::ALL
             .into_iter()
             .find(|f| f.name().eq_ignore_ascii_case(name))
+            .or_else(|| crate::defs::find(name).map(|d| Format::Defined(d.name)))
             .ok_or_else(|| Error::UnknownFormat(name.to_string(), Format::NAMES))
     }
 
@@ -59,6 +64,7 @@ impl Format {
                 | Format::Lmx
                 | Format::Jsonl
                 | Format::Csv
+                | Format::Defined(_)
         )
     }
 

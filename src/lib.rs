@@ -9,6 +9,7 @@ pub mod anon;
 pub mod batch;
 pub mod convert;
 pub mod dating;
+pub mod defs;
 pub mod detect;
 pub mod error;
 pub mod event;

@@ -56,7 +56,8 @@ Examples:
   liclog verify clean.log
   liclog anonymize --key-file ~/.liclog.key --allow 'build[0-9]+[.]corp[.]example' -o clean.log lmgrd.log
   LICLOG_KEY_FILE=~/.liclog.key liclog anonymize -o outdir/ lserv.log report.log
-  liclog convert --anonymize --key-file ~/.liclog.key --to csv -o usage.csv lmgrd.log";
+  liclog convert --anonymize --key-file ~/.liclog.key --to csv -o usage.csv lmgrd.log
+  liclog convert --def formats/stardrop.toml --to csv sls-useage.log";
 
 #[derive(Parser)]
 #[command(name = "liclog", version, about = "Read, convert and sanitize software-license server logs",
@@ -64,6 +65,9 @@ Examples:
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// A user-defined format (a TOML definition, or a directory of them; docs/formats.md); repeatable. LICLOG_DEFS adds a colon-separated list
+    #[arg(long, value_name = "PATH", global = true)]
+    def: Vec<std::path::PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -89,6 +93,11 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Definitions load before the arguments are parsed: `--from NAME` must
+    // know their names. (`Cli::def` is the same list, for --help.)
+    if let Err(e) = liclog::defs::load(&def_paths()) {
+        return ExitCode::from(cmd::report(&e));
+    }
     let cli = Cli::parse();
     cmd::cleanup::install();
     let code = match cli.command {
@@ -100,4 +109,25 @@ fn main() -> ExitCode {
         Command::Schema => cmd::schema::run(),
     };
     ExitCode::from(code)
+}
+
+/// The `--def PATH` and `--def=PATH` values on the command line.
+fn def_paths() -> Vec<std::path::PathBuf> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let arg = args[i].to_string_lossy();
+        if arg == "--" {
+            break;
+        }
+        if arg == "--def" {
+            out.extend(args.get(i + 1).map(std::path::PathBuf::from));
+            i += 1;
+        } else if let Some(v) = arg.strip_prefix("--def=") {
+            out.push(std::path::PathBuf::from(v));
+        }
+        i += 1;
+    }
+    out
 }

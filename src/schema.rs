@@ -21,7 +21,7 @@ pub fn json_schema() -> Value {
         "properties": {
             "source": {"type": "string", "description": "The input path as given, or - for stdin."},
             "line": {"type": "integer", "minimum": 1, "description": "1-based line number in the decompressed input."},
-            "format": {"enum": formats, "description": "The format the line was read as."},
+            "format": {"anyOf": [{"enum": formats}, {"type": "string", "pattern": "^[a-z0-9_-]+$"}], "description": "The format the line was read as: a built-in one, or the name of a user-defined format (docs/formats.md)."},
             "kind": {"enum": kinds, "description": "What happened; see docs/schema.md."},
             "xslm": {"type": ["string", "null"], "pattern": "^(APPLICATION|LICENSING_SYSTEM|ADMINISTRATION)/[A-Z_]+/[A-Z_]+$",
                 "description": "The Open Group XSLM CLASS/TYPE/SUBTYPE, or null where XSLM defines no such event."},

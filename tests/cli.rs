@@ -746,3 +746,54 @@ fn convert_anonymize_options_need_anonymize_and_a_key() {
     assert!(stderr(&o).contains("key"), "{}", stderr(&o));
     assert!(!d.path().join("out.jsonl").exists());
 }
+
+/// User-defined formats: a definition is checked whole when it is loaded,
+/// and a bad one is a usage error naming the file and the rule; a good one
+/// works with --from, in detection, from a directory and from LICLOG_DEFS.
+#[test]
+fn user_defined_formats_load_checked() {
+    let def = "name = \"demo\"\n[detect]\npattern = '^DEMO '\n[[rule]]\nname = \"out\"\n\
+               pattern = '^DEMO (?P<time>\\S+ \\S+) OUT (?P<user>\\w+)@(?P<host>\\w+) (?P<feature>\\w+)$'\n\
+               kind = \"checkout\"\n";
+    let d = dir_with(&[
+        ("demo.toml", def.as_bytes()),
+        ("bad.toml", def.replace("(?P<host>", "(?P<hots>").as_bytes()),
+        ("a.log", b"DEMO 2024-01-02 10:00:00 OUT alice@ws1 solver\n"),
+    ]);
+    std::fs::create_dir(d.path().join("defs")).unwrap();
+    std::fs::write(d.path().join("defs/demo.toml"), def).unwrap();
+    let o = liclog(&["convert", "--def", "bad.toml", "a.log"], d.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o)
+            .contains("format definition bad.toml: rule \"out\": unknown group name \"hots\""),
+        "{}",
+        stderr(&o)
+    );
+    for args in [
+        vec!["convert", "--def", "demo.toml", "a.log"],
+        vec!["convert", "--def", "defs", "--from", "demo", "a.log"],
+    ] {
+        let o = liclog(&args, d.path());
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let line = String::from_utf8(o.stdout).unwrap();
+        assert!(
+            line.contains("\"format\":\"demo\"") && line.contains("\"user\":\"alice\""),
+            "{line}"
+        );
+        assert!(line.contains("\"time\":\"2024-01-02T10:00:00\""), "{line}");
+    }
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_liclog"))
+        .args(["detect", "a.log"])
+        .env("LICLOG_DEFS", "defs")
+        .current_dir(d.path())
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("a.log\tdemo\t"),
+        "{}",
+        stderr(&o)
+    );
+    let o = liclog(&["convert", "--from", "demo", "a.log"], d.path());
+    assert_eq!(o.status.code(), Some(2), "an unregistered name is unknown");
+}

@@ -309,6 +309,63 @@ fn lmx_samples_convert_completely() {
     }
 }
 
+/// The StarDrop log, read with the shipped user-defined format: every
+/// line one event, each event name counted as its kind, nothing unknown.
+#[test]
+fn stardrop_sample_converts_with_the_shipped_definition() {
+    let Some(files) = samples_dir("other") else {
+        return;
+    };
+    let def = Path::new(env!("CARGO_MANIFEST_DIR")).join("formats/stardrop.toml");
+    let pattern = Regex::new(r"^LOG:[^#]*#([A-Za-z_-]+)#").unwrap();
+    for path in files
+        .iter()
+        .filter(|p| p.to_string_lossy().contains("stardrop"))
+    {
+        let out = Command::new(env!("CARGO_BIN_EXE_liclog"))
+            .arg("convert")
+            .arg("--def")
+            .arg(&def)
+            .arg(path)
+            .output()
+            .unwrap();
+        let name = path.display().to_string();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let events: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let text = std::fs::read_to_string(path).unwrap();
+        assert_eq!(
+            events.len(),
+            text.lines().count(),
+            "{name}: one event per line"
+        );
+        let kinds = [
+            ("License_granted", "checkout"),
+            ("License_released", "checkin"),
+            ("License_refused", "denial"),
+            ("Purging_license", "message"),
+        ];
+        let (got, unknown) = tally(&events);
+        assert!(unknown.is_empty(), "{name}: unknown lines {unknown:?}");
+        assert_counts(&name, &got, &count_records(&text, &pattern, &kinds));
+        let licences = text.lines().filter(|l| l.contains("#Adding_")).count();
+        assert_eq!(got.get("product"), Some(&licences), "{name}");
+        assert!(
+            events
+                .iter()
+                .all(|e| e["format"] == "stardrop" && e["time"].is_string())
+        );
+    }
+}
+
 /// No public Sentinel RMS log exists (`../shared/README.md`), so the real
 /// samples test the Sentinel reader the other way round: forced onto every
 /// other format's real log with `--from sentinel`, it keeps each line as

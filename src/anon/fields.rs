@@ -104,7 +104,9 @@ pub fn identifiers<'a>(
         let Value::Str(v) = value else { continue };
         if let Some((_, class)) = EXTRA_IDENTIFIERS.iter().find(|(k, _)| k == key) {
             push(Slot::Extra(i), *class, Some(v));
-        } else if selection.also.iter().any(|a| a == key) {
+        } else if selection.also.iter().any(|a| a == key)
+            || (matches!(ev.format, Format::Defined(_)) && crate::defs::is_identifying(key))
+        {
             push(Slot::Extra(i), Class::Text, Some(v));
         }
     }

@@ -24,10 +24,10 @@ use crate::exit;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Input format (flexnet, rlm-report, rlm-debug, sentinel, lmx, lum; jsonl and csv for liclog's own output); detected per file when omitted
+    /// Input format (flexnet, rlm-report, rlm-debug, sentinel, lmx; jsonl and csv for liclog's own output; or a user-defined format's name, see --def); detected per file when omitted
     #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
     from: Option<Format>,
-    /// Output format: jsonl, csv, or a vendor log: flexnet, rlm-report, sentinel (docs/writers.md)
+    /// Output format: jsonl, csv, or a vendor log: flexnet, rlm-report, sentinel, lmx (docs/writers.md)
     #[arg(long, value_name = "FORMAT", default_value = "jsonl", value_parser = parse_format)]
     to: Format,
     /// Only the events of this license server (and those that name none); a vendor log holds one server

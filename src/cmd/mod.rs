@@ -31,7 +31,7 @@ pub fn code_of(err: &Error) -> u8 {
         Error::Strict { .. } | Error::Lossy(_) => exit::STRICT,
         Error::Usage(_) | Error::UnknownEncoding(_) | Error::UnknownFormat(..) => exit::USAGE,
         Error::Write(_) | Error::WriteTo { .. } => exit::OUTPUT,
-        Error::Key { .. } => exit::USAGE,
+        Error::Key { .. } | Error::Definition { .. } => exit::USAGE,
         Error::Leak(_) => exit::LEAK,
         Error::Unrecognised { .. } | Error::NotSupported { .. } | Error::MissingColumn { .. } => {
             exit::FORMAT

@@ -2,6 +2,7 @@
 
 pub mod canonical;
 pub mod csv;
+pub mod defined;
 pub mod flexnet;
 pub mod jsonl;
 pub mod lmx;
@@ -110,6 +111,10 @@ pub fn reader_for(
         Format::RlmDebug => Ok(Box::new(rlm_debug::RlmDebugReader::new(source, options))),
         Format::Sentinel => Ok(Box::new(sentinel::SentinelReader::new(source, options))),
         Format::Lmx => Ok(Box::new(lmx::LmxReader::new(source, options))),
+        Format::Defined(name) => match crate::defs::find(name) {
+            Some(def) => Ok(Box::new(defined::DefinedReader::new(source, def, options))),
+            None => Err(format.not_supported("input")),
+        },
         Format::Jsonl => Ok(Box::new(jsonl::JsonlReader::new(source))),
         Format::Csv => Ok(Box::new(csv::CsvReader::new(source))),
         other => Err(other.not_supported("input")),
