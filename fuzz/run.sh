@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(flexnet rlm_report rlm_debug sentinel lmx jsonl csv)
+[ ${#targets[@]} -gt 0 ] || targets=(flexnet rlm_report rlm_debug sentinel lmx defined jsonl csv)
 
 export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
@@ -30,6 +30,7 @@ golden_dir() {
         rlm_debug) echo ../golden/rlm-debug ;;
         sentinel) echo ../golden/sentinel ;;
         lmx) echo ../golden/lmx ;;
+        defined) echo ../golden/defined ;;
         jsonl) echo ../golden/jsonl ;;
         csv) echo ../golden/csv ;;
     esac

@@ -205,7 +205,12 @@ pub fn load_file(path: &Path) -> Result<Definition> {
         path: path.to_path_buf(),
         source,
     })?;
-    let raw: Raw = toml::from_str(&text).map_err(|e| invalid(path, None, e.to_string()))?;
+    parse(&text, path)
+}
+
+/// Checks a definition given as text; `path` names it in errors.
+pub fn parse(text: &str, path: &Path) -> Result<Definition> {
+    let raw: Raw = toml::from_str(text).map_err(|e| invalid(path, None, e.to_string()))?;
     check(path, raw)
 }
 
@@ -378,9 +383,7 @@ mod tests {
     use super::*;
 
     fn checked(toml_text: &str) -> Result<Definition> {
-        let raw: Raw = toml::from_str(toml_text)
-            .map_err(|e| invalid(Path::new("t.toml"), None, e.to_string()))?;
-        check(Path::new("t.toml"), raw)
+        parse(toml_text, Path::new("t.toml"))
     }
 
     const GOOD: &str = r#"
