@@ -17,6 +17,7 @@ pub mod format;
 pub mod input;
 pub mod lines;
 pub mod read;
+pub mod report;
 pub mod schema;
 pub mod series;
 pub mod sessions;

@@ -50,6 +50,7 @@ Examples:
   liclog convert --to csv --year 2024 report.log demo.dlog
   liclog convert -v --to csv -o sentinel.csv lserv.log lserv.log.*
   liclog convert lmgrd.log | jq -c 'select(.user != \"bob\")' | liclog convert --to csv -
+  liclog report -o report/ --html usage.html --interval 15m /var/log/flexlm/
   liclog detect /var/log/flexlm/*
   liclog keygen -o ~/.liclog.key
   liclog anonymize --key-file ~/.liclog.key -o clean.log lmgrd.log
@@ -75,6 +76,9 @@ enum Command {
     /// Convert license-server logs into canonical JSONL or CSV events
     #[command(after_help = AFTER_HELP)]
     Convert(cmd::convert::Args),
+    /// Report sessions, licenses in use over time and true denials, as tables and an HTML report
+    #[command(after_help = AFTER_HELP)]
+    Report(cmd::report::Args),
     /// Print each input's format, encoding, compression and why
     #[command(after_help = AFTER_HELP)]
     Detect(cmd::detect::Args),
@@ -103,6 +107,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Convert(args) => cmd::convert::run(args),
         Command::Detect(args) => cmd::detect::run(args),
+        Command::Report(args) => cmd::report::run(args),
         Command::Anonymize(args) => cmd::anonymize::run(args),
         Command::Keygen(args) => cmd::anonymize::keygen(args),
         Command::Verify(args) => cmd::anonymize::verify(args),

@@ -6,6 +6,7 @@ pub mod cleanup;
 pub mod convert;
 pub mod detect;
 pub mod output;
+pub mod report;
 pub mod schema;
 pub mod split;
 pub mod targets;

@@ -1,0 +1,248 @@
+//! `liclog report`: sessions, concurrency and true denials, as tables
+//! (`-o DIR`) and a self-contained HTML report (`--html PATH`).
+
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use liclog::anon::convert::AnonWriter;
+use liclog::anon::fields::Selection;
+use liclog::anon::{Key, Shared};
+use liclog::batch::PlanOptions;
+use liclog::convert::{ConvertOptions, Converter};
+use liclog::input::{Decoding, Input};
+use liclog::read::ReadOptions;
+use liclog::report::{Report, ReportOptions, Tables, html};
+use liclog::write::{Encoder, EventWriter};
+use liclog::{Error, Format};
+
+use super::batch::{Batch, BatchArgs, Progress};
+use super::output::{Output, named};
+use super::{Stderr, code_of, report as report_error};
+use crate::exit;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Input format; detected per file when omitted (a user-defined format's name too, see --def)
+    #[arg(long, value_name = "FORMAT", value_parser = super::convert::parse_format)]
+    from: Option<Format>,
+    /// Write the tables sessions, usage, denials and summary into directory DIR (atomically); without -o or --html the summary goes to stdout
+    #[arg(short, long, value_name = "DIR")]
+    output: Option<PathBuf>,
+    /// Table format: csv or jsonl
+    #[arg(long, value_name = "FORMAT", default_value = "csv", value_parser = ["csv", "jsonl"])]
+    to: String,
+    /// Write a self-contained HTML report (inline SVG charts, no script) to PATH
+    #[arg(long, value_name = "PATH")]
+    html: Option<PathBuf>,
+    /// Length of a `usage` interval: 15m, 1h, 1d, or seconds
+    #[arg(long, value_name = "SPAN", default_value = "1h", value_parser = parse_span)]
+    interval: i64,
+    /// A denial followed within SPAN by a checkout of the same feature by the same user@host is not a true denial
+    #[arg(long, value_name = "SPAN", default_value = "60", value_parser = parse_span)]
+    retry_window: i64,
+    /// Only events at or after this date (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM:SS)
+    #[arg(long, value_name = "DATE", value_parser = parse_when)]
+    since: Option<i64>,
+    /// Only events before this date or time
+    #[arg(long, value_name = "DATE", value_parser = parse_when)]
+    until: Option<i64>,
+    /// Only this feature; repeatable
+    #[arg(long, value_name = "NAME")]
+    feature: Vec<String>,
+    /// Date of the first line, for fragments that carry no date anywhere
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    date: Option<jiff::civil::Date>,
+    /// Year of logs that write month/day without one (RLM)
+    #[arg(long, value_name = "YYYY")]
+    year: Option<i16>,
+    /// Encoding of inputs without a BOM
+    #[arg(long, value_name = "LABEL")]
+    encoding: Option<String>,
+    /// Report with keyed pseudonyms in place of user, host and the other identifying fields
+    #[arg(long)]
+    anonymize: bool,
+    /// With --anonymize: the key file; default: the file $LICLOG_KEY_FILE names
+    #[arg(long, value_name = "PATH", requires = "anonymize")]
+    key_file: Option<PathBuf>,
+    #[command(flatten)]
+    batch: BatchArgs,
+    /// Log files, directories, quoted glob patterns, liclog's JSONL or CSV, or - for stdin
+    #[arg(value_name = "INPUT", required = true)]
+    inputs: Vec<String>,
+}
+
+/// `15m`, `1h`, `1d`, `90s` or plain seconds.
+fn parse_span(s: &str) -> Result<i64, String> {
+    let (digits, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: i64 = digits.parse().map_err(|_| format!("expected 15m, 1h, 1d or seconds, not {s:?}"))?;
+    let unit = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("unknown unit in {s:?}: s, m, h or d")),
+    };
+    match n * unit {
+        0 => Err("must be above zero".into()),
+        v => Ok(v),
+    }
+}
+
+fn parse_when(s: &str) -> Result<i64, String> {
+    let dt: jiff::civil::DateTime = match s.contains('T') {
+        true => s.parse(),
+        false => s.parse::<jiff::civil::Date>().map(|d| d.at(0, 0, 0, 0)),
+    }
+    .map_err(|e| format!("expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS: {e}"))?;
+    let mut t = liclog::Time::of_day(0);
+    t.date = Some(dt.date());
+    let day = liclog::report::seconds_of(&t).ok_or("a date out of range")?;
+    Ok(day + i64::from(dt.hour()) * 3600 + i64::from(dt.minute()) * 60 + i64::from(dt.second()))
+}
+
+pub fn run(args: Args) -> u8 {
+    match report(args) {
+        Ok(code) => code,
+        Err(e) => report_error(&e),
+    }
+}
+
+fn report(args: Args) -> Result<u8, Error> {
+    let decoding = Decoding::from_label(args.encoding.as_deref())?;
+    let options = ConvertOptions {
+        from: args.from,
+        read: ReadOptions {
+            date: args.date,
+            year: args.year,
+            tz: None,
+        },
+        decoding,
+        ..ConvertOptions::default()
+    };
+    let own: Vec<PathBuf> = args.output.iter().chain(&args.html).cloned().collect();
+    let plan_options = PlanOptions {
+        from: args.from,
+        decoding,
+        read: options.read.clone(),
+        ..PlanOptions::default()
+    };
+    let batch = Batch::prepare(&args.inputs, &args.batch, own, plan_options, false)?;
+    let jsonl = args.to == "jsonl";
+    let mut outputs: Vec<(String, Output)> = Vec::new();
+    let mut table = |name: &str| -> Result<Option<Box<dyn Write + Send>>, Error> {
+        let Some(dir) = &args.output else { return Ok(None) };
+        std::fs::create_dir_all(dir).map_err(Error::Write)?;
+        let target = dir.join(format!("{name}.{}", args.to)).to_string_lossy().into_owned();
+        let output = Output::create(&target).map_err(|e| named(Error::Write(e), &target))?;
+        let w = output.writer().map_err(Error::Write)?;
+        outputs.push((target, output));
+        Ok(Some(Box::new(BufWriter::new(w))))
+    };
+    let (sessions, usage, denials) = (table("sessions")?, table("usage")?, table("denials")?);
+    let summary = match table("summary")? {
+        None if args.html.is_none() => Some(Box::new(BufWriter::new(std::io::stdout())) as Box<dyn Write + Send>),
+        other => other,
+    };
+    let tables = Tables::new(jsonl, sessions, usage, denials, summary);
+    let report_options = ReportOptions {
+        interval: args.interval,
+        retry_window: args.retry_window,
+        since: args.since,
+        until: args.until,
+        features: args.feature.clone(),
+    };
+    let report = Arc::new(Mutex::new(Report::new(report_options, tables)));
+    let feed: Box<dyn EventWriter> = Box::new(Feed(report.clone()));
+    let shared = if args.anonymize {
+        let (key, warning) = Key::from_option_or_env(args.key_file.as_deref())?;
+        if let Some(w) = warning {
+            eprintln!("liclog: warning: {w}");
+        }
+        Some(Shared::new(&key, Selection::default(), false))
+    } else {
+        None
+    };
+    let mut writer: Box<dyn EventWriter> = match &shared {
+        Some(shared) => Box::new(AnonWriter::new(feed, shared.clone(), false)),
+        None => feed,
+    };
+    let progress = Progress::start(&batch.plan, false);
+    let mut converter = Converter::new(options, writer.as_mut());
+    for entry in batch.plan.entries.iter().filter(|e| e.status.reads()) {
+        if let Some(shared) = &shared {
+            shared.begin_input();
+        }
+        let mut on_open = |input: &Input| {
+            if let Some(p) = &progress {
+                p.opened(input);
+            }
+        };
+        converter
+            .add_input_after(&entry.found.name, entry.skip_lines, &mut Stderr, &mut on_open)?;
+        if let Some(p) = &progress {
+            p.finished(&entry.found.name, entry.survey.as_ref().and_then(|s| s.size));
+        }
+    }
+    let failures = std::mem::take(&mut converter.failures);
+    drop(converter);
+    drop(writer);
+    if let Some(p) = progress {
+        p.finish();
+    }
+    let report = Arc::try_unwrap(report)
+        .ok()
+        .map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner))
+        .ok_or_else(|| Error::Write(std::io::Error::other("the report is still in use")))?;
+    let finished = report.end().map_err(Error::Write)?;
+    if finished.report.undated > 0 {
+        eprintln!(
+            "liclog: warning: {} usage events without a date are not in the report (pass --date or --year)",
+            finished.report.undated
+        );
+    }
+    if let Some(path) = &args.html {
+        let target = path.to_string_lossy().into_owned();
+        let title = format!("License usage: {}", args.inputs.join(", "));
+        let page = html::render(&finished.report, &title);
+        let output = Output::create(&target).map_err(|e| named(Error::Write(e), &target))?;
+        let mut w = output.writer().map_err(Error::Write)?;
+        w.write_all(page.as_bytes()).and_then(|()| w.flush()).map_err(|e| named(Error::Write(e), &target))?;
+        drop(w);
+        outputs.push((target, output));
+    }
+    drop(finished);
+    for (target, output) in outputs {
+        output.commit().map_err(|e| named(Error::Write(e), &target))?;
+    }
+    let mut code = exit::OK;
+    for f in failures.iter().chain(&batch.failures) {
+        code = code.max(report_error(f));
+    }
+    if failures.iter().chain(&batch.failures).any(|f| code_of(f) == exit::INPUT) {
+        code = exit::INPUT;
+    }
+    Ok(code)
+}
+
+/// The report behind a lock, so that the anonymizer can own a writer
+/// into it and the report comes back whole at the end.
+struct Feed(Arc<Mutex<Report>>);
+
+impl EventWriter for Feed {
+    fn write(&mut self, event: &liclog::Event<'_>) -> std::io::Result<()> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).write(event)
+    }
+    fn encoder(&self) -> Option<Box<dyn Encoder>> {
+        None
+    }
+    fn write_encoded(&mut self, _bytes: &mut Vec<u8>) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn finish(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

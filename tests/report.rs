@@ -1,0 +1,175 @@
+//! `liclog report`: values computed by hand on a golden input (see its
+//! README), the real samples' sessions, and the HTML's shape.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{liclog, stderr};
+
+fn golden(case: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("golden").join(case).join("input.log")
+}
+
+/// A CSV table as rows of column -> value.
+fn table(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    lines
+        .map(|l| {
+            header
+                .iter()
+                .map(|h| h.to_string())
+                .zip(l.split(',').map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn hand_computed_sessions_peaks_hours_and_true_denials() {
+    let d = tempfile::tempdir().unwrap();
+    let input = golden("flexnet/sessions-hand-computed");
+    let o = liclog(
+        &["report", "-o", "out", "--html", "r.html", input.to_str().unwrap()],
+        d.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let sessions = table(&d.path().join("out/sessions.csv"));
+    let rows: Vec<(String, String, String, String)> = sessions
+        .iter()
+        .map(|r| (r["user"].clone(), r["count"].clone(), r["duration_s"].clone(), r["ended_by"].clone()))
+        .collect();
+    let row = |u: &str, c: &str, s: &str, e: &str| (u.into(), c.into(), s.into(), e.into());
+    assert_eq!(
+        rows,
+        [
+            row("alice", "1", "3600", "checkin"),
+            row("eve", "1", "", "unmatched_checkin"),
+            row("alice", "1", "5400", "server_stop"),
+            row("bob", "3", "2700", "server_stop"),
+            row("carol", "1", "2640", "server_stop"),
+            row("alice", "1", "4500", "checkin"),
+        ]
+    );
+    assert_eq!(sessions[5]["end"], "2024-03-05T00:45:00", "across midnight");
+    let summary = table(&d.path().join("out/summary.csv"));
+    let s = &summary[0];
+    assert_eq!(
+        (&s["sessions"][..], &s["license_hours"][..], &s["peak"][..], &s["peak_time"][..]),
+        ("5", "6.733", "5", "2024-03-04T10:16:00")
+    );
+    assert_eq!((&s["distinct_users"][..], &s["denials"][..], &s["true_denials"][..]), ("3", "2", "1"));
+    let usage = table(&d.path().join("out/usage.csv"));
+    let mean = |start: &str| {
+        usage
+            .iter()
+            .find(|r| r["interval_start"] == start)
+            .map(|r| (r["max_in_use"].clone(), r["mean_in_use"].clone()))
+            .unwrap()
+    };
+    assert_eq!(mean("2024-03-04T09:00:00"), ("2".into(), "1.5".into()));
+    assert_eq!(mean("2024-03-04T10:00:00"), ("5".into(), "3.983".into()));
+    let denials = table(&d.path().join("out/denials.csv"));
+    let by_user: Vec<(String, String)> = denials
+        .iter()
+        .map(|r| (r["user"].clone(), r["true_denials"].clone()))
+        .collect();
+    assert_eq!(by_user, [("carol".into(), "0".into()), ("dave".into(), "1".into())]);
+    // A wider retry window forgives nothing more here; a narrower one makes
+    // carol's denial true too.
+    let o = liclog(&["report", "--retry-window", "10", input.to_str().unwrap()], d.path());
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.lines().nth(1).unwrap().ends_with(",2,2,"), "{text}");
+}
+
+#[test]
+fn jsonl_tables_and_filters() {
+    let d = tempfile::tempdir().unwrap();
+    let input = golden("flexnet/sessions-hand-computed");
+    let o = liclog(
+        &[
+            "report", "--to", "jsonl", "-o", "out", "--since", "2024-03-04T23:00:00",
+            input.to_str().unwrap(),
+        ],
+        d.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = std::fs::read_to_string(d.path().join("out/sessions.jsonl")).unwrap();
+    let rows: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["duration_s"], 4500);
+    assert_eq!(rows[0]["ended_by"], "checkin");
+}
+
+/// The HTML is one file with everything inline: HTML5, SVG charts, no
+/// script and nothing fetched; names are escaped.
+#[test]
+fn the_html_report_is_self_contained() {
+    let d = tempfile::tempdir().unwrap();
+    let log = std::fs::read_to_string(golden("flexnet/sessions-hand-computed"))
+        .unwrap()
+        .replace("bob@ws2", "b<o>&b@ws2");
+    std::fs::write(d.path().join("in.log"), log).unwrap();
+    let o = liclog(&["report", "--html", "r.html", "in.log"], d.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let html = std::fs::read_to_string(d.path().join("r.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
+    assert!(html.trim_end().ends_with("</html>"));
+    assert!(!html.contains("<script") && !html.contains("http://") || html.contains("xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(!html.contains("src=") && !html.contains("<link"));
+    assert_eq!(html.matches("<svg").count(), html.matches("</svg>").count());
+    assert!(html.matches("<svg").count() >= 5, "in use, peak, denials, heat map, users");
+    assert!(html.contains("b&lt;o&gt;&amp;b") && !html.contains("b<o>&b"));
+}
+
+/// Every FlexNet and RLM sample: the session rows with a start are the
+/// checkouts.
+#[test]
+fn sample_sessions_are_the_checkouts() {
+    let Some(root) = std::env::var_os("LICLOG_SAMPLES") else {
+        return;
+    };
+    let d = tempfile::tempdir().unwrap();
+    for (sub, extra) in [("flexlm", None), ("rlm", None), ("rlm-debug", Some("--year=2024"))] {
+        for path in std::fs::read_dir(Path::new(&root).join(sub)).unwrap() {
+            let path = path.unwrap().path();
+            let out = d.path().join("out");
+            let _ = std::fs::remove_dir_all(&out);
+            let mut c = Command::new(env!("CARGO_BIN_EXE_liclog"));
+            c.arg("report").arg("-o").arg(&out).args(extra).arg(&path);
+            let o = c.output().unwrap();
+            assert_eq!(o.status.code(), Some(0), "{}: {}", path.display(), stderr(&o));
+            let events = Command::new(env!("CARGO_BIN_EXE_liclog"))
+                .arg("convert")
+                .args(extra)
+                .arg(&path)
+                .output()
+                .unwrap();
+            let checkouts = String::from_utf8(events.stdout)
+                .unwrap()
+                .lines()
+                .filter(|l| {
+                    let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                    let opened = v["kind"] == "checkout" || v["kind"] == "inuse";
+                    opened && v["time"].as_str().is_some_and(|t| t.contains('T'))
+                })
+                .count();
+            let sessions = table(&out.join("sessions.csv"));
+            let started = sessions.iter().filter(|r| !r["start"].is_empty()).count();
+            assert!(
+                started == checkouts || sub == "rlm",
+                "{}: {started} sessions with a start, {checkouts} checkouts",
+                path.display()
+            );
+            if sub == "rlm" {
+                // An RLM INUSE record repeats a checkout still open: the engine
+                // opens it once.
+                assert!(started <= checkouts, "{}", path.display());
+            }
+        }
+    }
+}
