@@ -10,7 +10,10 @@ use std::process::Command;
 use common::{liclog, stderr};
 
 fn golden(case: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("golden").join(case).join("input.log")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("golden")
+        .join(case)
+        .join("input.log")
 }
 
 /// A CSV table as rows of column -> value.
@@ -34,14 +37,28 @@ fn hand_computed_sessions_peaks_hours_and_true_denials() {
     let d = tempfile::tempdir().unwrap();
     let input = golden("flexnet/sessions-hand-computed");
     let o = liclog(
-        &["report", "-o", "out", "--html", "r.html", input.to_str().unwrap()],
+        &[
+            "report",
+            "-o",
+            "out",
+            "--html",
+            "r.html",
+            input.to_str().unwrap(),
+        ],
         d.path(),
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let sessions = table(&d.path().join("out/sessions.csv"));
     let rows: Vec<(String, String, String, String)> = sessions
         .iter()
-        .map(|r| (r["user"].clone(), r["count"].clone(), r["duration_s"].clone(), r["ended_by"].clone()))
+        .map(|r| {
+            (
+                r["user"].clone(),
+                r["count"].clone(),
+                r["duration_s"].clone(),
+                r["ended_by"].clone(),
+            )
+        })
         .collect();
     let row = |u: &str, c: &str, s: &str, e: &str| (u.into(), c.into(), s.into(), e.into());
     assert_eq!(
@@ -59,10 +76,22 @@ fn hand_computed_sessions_peaks_hours_and_true_denials() {
     let summary = table(&d.path().join("out/summary.csv"));
     let s = &summary[0];
     assert_eq!(
-        (&s["sessions"][..], &s["license_hours"][..], &s["peak"][..], &s["peak_time"][..]),
+        (
+            &s["sessions"][..],
+            &s["license_hours"][..],
+            &s["peak"][..],
+            &s["peak_time"][..]
+        ),
         ("5", "6.733", "5", "2024-03-04T10:16:00")
     );
-    assert_eq!((&s["distinct_users"][..], &s["denials"][..], &s["true_denials"][..]), ("3", "2", "1"));
+    assert_eq!(
+        (
+            &s["distinct_users"][..],
+            &s["denials"][..],
+            &s["true_denials"][..]
+        ),
+        ("3", "2", "1")
+    );
     let usage = table(&d.path().join("out/usage.csv"));
     let mean = |start: &str| {
         usage
@@ -78,10 +107,16 @@ fn hand_computed_sessions_peaks_hours_and_true_denials() {
         .iter()
         .map(|r| (r["user"].clone(), r["true_denials"].clone()))
         .collect();
-    assert_eq!(by_user, [("carol".into(), "0".into()), ("dave".into(), "1".into())]);
+    assert_eq!(
+        by_user,
+        [("carol".into(), "0".into()), ("dave".into(), "1".into())]
+    );
     // A wider retry window forgives nothing more here; a narrower one makes
     // carol's denial true too.
-    let o = liclog(&["report", "--retry-window", "10", input.to_str().unwrap()], d.path());
+    let o = liclog(
+        &["report", "--retry-window", "10", input.to_str().unwrap()],
+        d.path(),
+    );
     let text = String::from_utf8(o.stdout).unwrap();
     assert!(text.lines().nth(1).unwrap().ends_with(",2,2,"), "{text}");
 }
@@ -92,14 +127,23 @@ fn jsonl_tables_and_filters() {
     let input = golden("flexnet/sessions-hand-computed");
     let o = liclog(
         &[
-            "report", "--to", "jsonl", "-o", "out", "--since", "2024-03-04T23:00:00",
+            "report",
+            "--to",
+            "jsonl",
+            "-o",
+            "out",
+            "--since",
+            "2024-03-04T23:00:00",
             input.to_str().unwrap(),
         ],
         d.path(),
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = std::fs::read_to_string(d.path().join("out/sessions.jsonl")).unwrap();
-    let rows: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let rows: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["duration_s"], 4500);
     assert_eq!(rows[0]["ended_by"], "checkin");
@@ -119,10 +163,16 @@ fn the_html_report_is_self_contained() {
     let html = std::fs::read_to_string(d.path().join("r.html")).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
     assert!(html.trim_end().ends_with("</html>"));
-    assert!(!html.contains("<script") && !html.contains("http://") || html.contains("xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(
+        !html.contains("<script") && !html.contains("http://")
+            || html.contains("xmlns=\"http://www.w3.org/2000/svg\"")
+    );
     assert!(!html.contains("src=") && !html.contains("<link"));
     assert_eq!(html.matches("<svg").count(), html.matches("</svg>").count());
-    assert!(html.matches("<svg").count() >= 5, "in use, peak, denials, heat map, users");
+    assert!(
+        html.matches("<svg").count() >= 5,
+        "in use, peak, denials, heat map, users"
+    );
     assert!(html.contains("b&lt;o&gt;&amp;b") && !html.contains("b<o>&b"));
 }
 
@@ -134,7 +184,11 @@ fn sample_sessions_are_the_checkouts() {
         return;
     };
     let d = tempfile::tempdir().unwrap();
-    for (sub, extra) in [("flexlm", None), ("rlm", None), ("rlm-debug", Some("--year=2024"))] {
+    for (sub, extra) in [
+        ("flexlm", None),
+        ("rlm", None),
+        ("rlm-debug", Some("--year=2024")),
+    ] {
         for path in std::fs::read_dir(Path::new(&root).join(sub)).unwrap() {
             let path = path.unwrap().path();
             let out = d.path().join("out");
@@ -142,7 +196,13 @@ fn sample_sessions_are_the_checkouts() {
             let mut c = Command::new(env!("CARGO_BIN_EXE_liclog"));
             c.arg("report").arg("-o").arg(&out).args(extra).arg(&path);
             let o = c.output().unwrap();
-            assert_eq!(o.status.code(), Some(0), "{}: {}", path.display(), stderr(&o));
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "{}: {}",
+                path.display(),
+                stderr(&o)
+            );
             let events = Command::new(env!("CARGO_BIN_EXE_liclog"))
                 .arg("convert")
                 .args(extra)

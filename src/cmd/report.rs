@@ -78,7 +78,9 @@ fn parse_span(s: &str) -> Result<i64, String> {
         Some((i, _)) => s.split_at(i),
         None => (s, "s"),
     };
-    let n: i64 = digits.parse().map_err(|_| format!("expected 15m, 1h, 1d or seconds, not {s:?}"))?;
+    let n: i64 = digits
+        .parse()
+        .map_err(|_| format!("expected 15m, 1h, 1d or seconds, not {s:?}"))?;
     let unit = match unit {
         "s" => 1,
         "m" => 60,
@@ -134,9 +136,14 @@ fn report(args: Args) -> Result<u8, Error> {
     let jsonl = args.to == "jsonl";
     let mut outputs: Vec<(String, Output)> = Vec::new();
     let mut table = |name: &str| -> Result<Option<Box<dyn Write + Send>>, Error> {
-        let Some(dir) = &args.output else { return Ok(None) };
+        let Some(dir) = &args.output else {
+            return Ok(None);
+        };
         std::fs::create_dir_all(dir).map_err(Error::Write)?;
-        let target = dir.join(format!("{name}.{}", args.to)).to_string_lossy().into_owned();
+        let target = dir
+            .join(format!("{name}.{}", args.to))
+            .to_string_lossy()
+            .into_owned();
         let output = Output::create(&target).map_err(|e| named(Error::Write(e), &target))?;
         let w = output.writer().map_err(Error::Write)?;
         outputs.push((target, output));
@@ -144,7 +151,9 @@ fn report(args: Args) -> Result<u8, Error> {
     };
     let (sessions, usage, denials) = (table("sessions")?, table("usage")?, table("denials")?);
     let summary = match table("summary")? {
-        None if args.html.is_none() => Some(Box::new(BufWriter::new(std::io::stdout())) as Box<dyn Write + Send>),
+        None if args.html.is_none() => {
+            Some(Box::new(BufWriter::new(std::io::stdout())) as Box<dyn Write + Send>)
+        }
         other => other,
     };
     let tables = Tables::new(jsonl, sessions, usage, denials, summary);
@@ -181,10 +190,17 @@ fn report(args: Args) -> Result<u8, Error> {
                 p.opened(input);
             }
         };
-        converter
-            .add_input_after(&entry.found.name, entry.skip_lines, &mut Stderr, &mut on_open)?;
+        converter.add_input_after(
+            &entry.found.name,
+            entry.skip_lines,
+            &mut Stderr,
+            &mut on_open,
+        )?;
         if let Some(p) = &progress {
-            p.finished(&entry.found.name, entry.survey.as_ref().and_then(|s| s.size));
+            p.finished(
+                &entry.found.name,
+                entry.survey.as_ref().and_then(|s| s.size),
+            );
         }
     }
     let failures = std::mem::take(&mut converter.failures);
@@ -210,19 +226,27 @@ fn report(args: Args) -> Result<u8, Error> {
         let page = html::render(&finished.report, &title);
         let output = Output::create(&target).map_err(|e| named(Error::Write(e), &target))?;
         let mut w = output.writer().map_err(Error::Write)?;
-        w.write_all(page.as_bytes()).and_then(|()| w.flush()).map_err(|e| named(Error::Write(e), &target))?;
+        w.write_all(page.as_bytes())
+            .and_then(|()| w.flush())
+            .map_err(|e| named(Error::Write(e), &target))?;
         drop(w);
         outputs.push((target, output));
     }
     drop(finished);
     for (target, output) in outputs {
-        output.commit().map_err(|e| named(Error::Write(e), &target))?;
+        output
+            .commit()
+            .map_err(|e| named(Error::Write(e), &target))?;
     }
     let mut code = exit::OK;
     for f in failures.iter().chain(&batch.failures) {
         code = code.max(report_error(f));
     }
-    if failures.iter().chain(&batch.failures).any(|f| code_of(f) == exit::INPUT) {
+    if failures
+        .iter()
+        .chain(&batch.failures)
+        .any(|f| code_of(f) == exit::INPUT)
+    {
         code = exit::INPUT;
     }
     Ok(code)
@@ -234,7 +258,10 @@ struct Feed(Arc<Mutex<Report>>);
 
 impl EventWriter for Feed {
     fn write(&mut self, event: &liclog::Event<'_>) -> std::io::Result<()> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).write(event)
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .write(event)
     }
     fn encoder(&self) -> Option<Box<dyn Encoder>> {
         None

@@ -40,21 +40,27 @@ pub fn render(r: &Report, title: &str) -> String {
         escape(title),
         escape(title)
     );
-    let span = match (r.cells.keys().next(), r.last) {
-        (Some((_, first)), Some(last)) => format!("{} to {}", iso(*first), iso(last)),
+    let first = r.cells.keys().map(|(_, b)| *b).min();
+    let span = match (first, r.last) {
+        (Some(first), Some(last)) => format!("{} to {}", iso(first), iso(last)),
         _ => "no dated usage".to_string(),
     };
-    let _ = writeln!(h, "<p class=\"sub\">{} &#183; interval {} s &#183; true denials: no checkout of the same feature by the same user and host within {} s</p>",
-        escape(&span), r.options().interval, r.options().retry_window);
+    let _ = writeln!(
+        h,
+        "<p class=\"sub\">{} &#183; interval {} s &#183; true denials: no checkout of the same feature by the same user and host within {} s</p>",
+        escape(&span),
+        r.options().interval,
+        r.options().retry_window
+    );
     summary(&mut h, r);
     let features = top_features(r);
     h.push_str("<h2>Licenses in use</h2>\n");
-    for key in &features {
-        in_use_chart(&mut h, r, key);
+    for id in &features {
+        in_use_chart(&mut h, r, *id);
     }
     h.push_str("<h2>Peak per day</h2>\n");
-    for key in &features {
-        peak_chart(&mut h, r, key);
+    for id in &features {
+        peak_chart(&mut h, r, *id);
     }
     h.push_str("<h2>Denials per day</h2>\n");
     let denials: Vec<(String, f64)> = r
@@ -80,7 +86,8 @@ figure{margin:0}figcaption{font-weight:600;margin-top:.6em}";
 
 fn summary(h: &mut String, r: &Report) {
     h.push_str("<h2>Summary</h2>\n<table>\n<tr><th>Server</th><th>Feature</th><th>Sessions</th><th>License-hours</th><th>Peak</th><th>Peak at</th><th>Users</th><th>Denials</th><th>True denials</th><th>Licenses</th></tr>\n");
-    for ((server, feature), t) in &r.totals {
+    for (id, t) in r.sorted_totals() {
+        let (server, feature) = r.feature_name(id);
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -100,15 +107,21 @@ fn summary(h: &mut String, r: &Report) {
 }
 
 /// The features with the most license-hours (and any denied ones after).
-fn top_features(r: &Report) -> Vec<(String, String)> {
-    let mut all: Vec<(&(String, String), f64)> = r
-        .totals
-        .iter()
-        .filter(|(k, _)| !k.1.is_empty())
-        .map(|(k, t)| (k, t.license_seconds + t.denials as f64))
+fn top_features(r: &Report) -> Vec<u32> {
+    let mut all: Vec<(u32, f64)> = r
+        .sorted_totals()
+        .into_iter()
+        .filter(|(id, _)| !r.feature_name(*id).1.is_empty())
+        .map(|(id, t)| (id, t.license_seconds + t.denials as f64))
         .collect();
-    all.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-    all.into_iter().take(TOP_FEATURES).map(|(k, _)| k.clone()).collect()
+    all.sort_by(|a, b| {
+        b.1.total_cmp(&a.1)
+            .then_with(|| r.feature_name(a.0).cmp(r.feature_name(b.0)))
+    });
+    all.into_iter()
+        .take(TOP_FEATURES)
+        .map(|(id, _)| id)
+        .collect()
 }
 
 fn caption(key: &(String, String)) -> String {
@@ -118,18 +131,26 @@ fn caption(key: &(String, String)) -> String {
     }
 }
 
-fn in_use_chart(h: &mut String, r: &Report, key: &(String, String)) {
-    let points: Vec<(i64, u64)> = r
+fn in_use_chart(h: &mut String, r: &Report, id: u32) {
+    let key = r.feature_name(id);
+    let mut points: Vec<(i64, u64)> = r
         .cells
         .iter()
-        .filter(|((k, _), _)| k == key)
+        .filter(|((k, _), _)| *k == id)
         .map(|((_, b), c)| (*b, c.max))
         .collect();
+    points.sort_unstable();
     let (Some(first), Some(last)) = (points.first(), points.last()) else {
         return;
     };
-    let licenses = r.totals.get(key).and_then(|t| t.licenses);
-    let top = points.iter().map(|p| p.1).max().unwrap_or(0).max(licenses.unwrap_or(0)).max(1) as f64;
+    let licenses = r.totals.get(id as usize).and_then(|t| t.licenses);
+    let top = points
+        .iter()
+        .map(|p| p.1)
+        .max()
+        .unwrap_or(0)
+        .max(licenses.unwrap_or(0))
+        .max(1) as f64;
     let (t0, t1) = (first.0 as f64, (last.0 + r.options().interval) as f64);
     let x = |t: f64| LEFT + (t - t0) / (t1 - t0).max(1.0) * (WIDTH - LEFT - 8.0);
     let y = |v: f64| 8.0 + (1.0 - v / top) * (HEIGHT - BOTTOM - 8.0);
@@ -139,33 +160,68 @@ fn in_use_chart(h: &mut String, r: &Report, key: &(String, String)) {
     for (b, v) in &points {
         // Steps: an interval's maximum across it; gaps drop to zero.
         if prev_end.is_some_and(|e| e < *b) {
-            let _ = write!(path, " L{:.1},{:.1} L{:.1},{:.1}", x(prev_end.unwrap_or(0) as f64), y(0.0), x(*b as f64), y(0.0));
+            let _ = write!(
+                path,
+                " L{:.1},{:.1} L{:.1},{:.1}",
+                x(prev_end.unwrap_or(0) as f64),
+                y(0.0),
+                x(*b as f64),
+                y(0.0)
+            );
             prev = 0;
         }
         let cmd = if path.is_empty() { "M" } else { "L" };
-        let _ = write!(path, "{cmd}{:.1},{:.1} L{:.1},{:.1} L{:.1},{:.1}", x(*b as f64), y(prev as f64), x(*b as f64), y(*v as f64), x((*b + r.options().interval) as f64), y(*v as f64));
+        let _ = write!(
+            path,
+            "{cmd}{:.1},{:.1} L{:.1},{:.1} L{:.1},{:.1}",
+            x(*b as f64),
+            y(prev as f64),
+            x(*b as f64),
+            y(*v as f64),
+            x((*b + r.options().interval) as f64),
+            y(*v as f64)
+        );
         prev = *v;
         prev_end = Some(*b + r.options().interval);
     }
-    let _ = writeln!(h, "<figure><figcaption>{}</figcaption>", escape(&caption(key)));
+    let _ = writeln!(
+        h,
+        "<figure><figcaption>{}</figcaption>",
+        escape(&caption(key))
+    );
     svg_open(h, HEIGHT);
-    axis(h, top, &y, &iso(first.0), &iso(last.0 + r.options().interval));
-    let _ = writeln!(h, "<path d=\"{path}\" fill=\"none\" stroke=\"#2f6db5\" stroke-width=\"1.5\"/>");
+    axis(
+        h,
+        top,
+        &y,
+        &iso(first.0),
+        &iso(last.0 + r.options().interval),
+    );
+    let _ = writeln!(
+        h,
+        "<path d=\"{path}\" fill=\"none\" stroke=\"#2f6db5\" stroke-width=\"1.5\"/>"
+    );
     if let Some(n) = licenses {
-        let _ = writeln!(h, "<line x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#c0392b\" stroke-dasharray=\"5 4\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">licensed: {n}</text>",
-            WIDTH - 8.0, y(n as f64), y(n as f64), WIDTH - 10.0, y(n as f64) - 4.0);
+        let _ = writeln!(
+            h,
+            "<line x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#c0392b\" stroke-dasharray=\"5 4\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">licensed: {n}</text>",
+            WIDTH - 8.0,
+            y(n as f64),
+            y(n as f64),
+            WIDTH - 10.0,
+            y(n as f64) - 4.0
+        );
     }
     h.push_str("</svg></figure>\n");
 }
 
-fn peak_chart(h: &mut String, r: &Report, key: &(String, String)) {
+fn peak_chart(h: &mut String, r: &Report, id: u32) {
     let bars_of: Vec<(String, f64)> = r
-        .days
-        .iter()
-        .filter(|((k, _), _)| k == key)
-        .map(|((_, d), (peak, _))| (iso(*d)[..10].to_string(), *peak as f64))
+        .days_of(id)
+        .into_iter()
+        .map(|(d, peak, _)| (iso(d)[..10].to_string(), peak as f64))
         .collect();
-    bars(h, &caption(key), &bars_of, "licenses");
+    bars(h, &caption(r.feature_name(id)), &bars_of, "licenses");
 }
 
 /// A bar chart of labelled values.
@@ -229,10 +285,18 @@ fn heat_map(h: &mut String, r: &Report) {
     const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     let top = r.heat.iter().flatten().copied().fold(0.0_f64, f64::max);
     let (cell, height) = ((WIDTH - LEFT - 8.0) / 24.0, 7.0 * 20.0 + 24.0);
-    h.push_str("<figure><figcaption>License-hours by weekday and hour, all features</figcaption>\n");
+    h.push_str(
+        "<figure><figcaption>License-hours by weekday and hour, all features</figcaption>\n",
+    );
     svg_open(h, height);
     for (d, row) in r.heat.iter().enumerate() {
-        let _ = write!(h, "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>", LEFT - 4.0, d as f64 * 20.0 + 14.0, DAYS[d]);
+        let _ = write!(
+            h,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            LEFT - 4.0,
+            d as f64 * 20.0 + 14.0,
+            DAYS[d]
+        );
         for (hour, v) in row.iter().enumerate() {
             let share = if top > 0.0 { v / top } else { 0.0 };
             let _ = write!(
@@ -249,15 +313,18 @@ fn heat_map(h: &mut String, r: &Report) {
         h.push('\n');
     }
     for hour in (0..24).step_by(3) {
-        let _ = write!(h, "<text x=\"{:.1}\" y=\"{:.1}\">{hour:02}h</text>", LEFT + hour as f64 * cell, 7.0 * 20.0 + 16.0);
+        let _ = write!(
+            h,
+            "<text x=\"{:.1}\" y=\"{:.1}\">{hour:02}h</text>",
+            LEFT + hour as f64 * cell,
+            7.0 * 20.0 + 16.0
+        );
     }
     h.push_str("\n</svg></figure>\n");
 }
 
 fn top_users(h: &mut String, r: &Report) {
-    let mut users: Vec<(&String, f64)> = r.user_seconds.iter().map(|(u, s)| (u, *s)).collect();
-    users.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-    users.truncate(TOP_USERS);
+    let users = r.top_users(TOP_USERS);
     if users.is_empty() {
         h.push_str("<p class=\"sub\">None.</p>\n");
         return;

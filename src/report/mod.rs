@@ -11,7 +11,9 @@
 pub mod html;
 pub mod tables;
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
+
+use crate::anon::tokens::FastMap as HashMap;
 use std::io;
 
 use crate::event::{Event, Kind, Time};
@@ -64,13 +66,50 @@ pub fn iso(seconds: i64) -> String {
 /// Server and feature: the key of every per-feature figure.
 pub type Feature = (String, String);
 
+/// Names numbered as they are met, so that the hot path compares and
+/// hashes numbers, not strings (a third of the run went to string keys).
+#[derive(Default)]
+pub struct Ids {
+    /// server -> feature -> id
+    features: HashMap<String, HashMap<String, u32>>,
+    pub feature_names: Vec<Feature>,
+    users: HashMap<String, u32>,
+    pub user_names: Vec<String>,
+}
+
+impl Ids {
+    fn feature(&mut self, server: &str, feature: &str) -> u32 {
+        if let Some(&id) = self.features.get(server).and_then(|f| f.get(feature)) {
+            return id;
+        }
+        let id = self.feature_names.len() as u32;
+        self.feature_names
+            .push((server.to_string(), feature.to_string()));
+        self.features
+            .entry(server.to_string())
+            .or_default()
+            .insert(feature.to_string(), id);
+        id
+    }
+
+    fn user(&mut self, user: &str) -> u32 {
+        if let Some(&id) = self.users.get(user) {
+            return id;
+        }
+        let id = self.user_names.len() as u32;
+        self.user_names.push(user.to_string());
+        self.users.insert(user.to_string(), id);
+        id
+    }
+}
+
 /// One (server, feature, interval) cell of the `usage` table.
 #[derive(Clone, Debug, Default)]
 pub struct Cell {
     pub max: u64,
     /// License-seconds in use.
     pub area: f64,
-    pub users: HashSet<String>,
+    pub users: HashSet<u32>,
     pub denials: u64,
 }
 
@@ -80,7 +119,7 @@ pub struct Totals {
     pub license_seconds: f64,
     pub peak: u64,
     pub peak_time: Option<i64>,
-    pub users: HashSet<String>,
+    pub users: HashSet<u32>,
     pub denials: u64,
     pub true_denials: u64,
     /// The licensed count, from a product or feature record.
@@ -97,7 +136,9 @@ pub struct DenialCount {
 /// A denial waiting for the retry window to pass.
 struct Pending {
     at: i64,
-    key: (String, String, String, String),
+    feature: u32,
+    user: u32,
+    host: String,
 }
 
 /// What the report knows so far.
@@ -105,25 +146,30 @@ pub struct Report {
     options: ReportOptions,
     engine: Engine,
     tables: Tables,
-    /// Licenses in use now, and since when, per feature.
-    now: HashMap<Feature, (u64, i64)>,
-    pub cells: BTreeMap<(Feature, i64), Cell>,
-    /// Per feature and day: the peak and when it was first reached.
-    pub days: BTreeMap<(Feature, i64), (u64, i64)>,
-    pub totals: BTreeMap<Feature, Totals>,
-    /// Per (server, feature, user): denials and true denials.
-    pub denials: BTreeMap<(String, String, String), DenialCount>,
+    pub ids: Ids,
+    /// Licenses in use now, and since when, per feature id.
+    now: HashMap<u32, (u64, i64)>,
+    /// Per (feature id, interval start).
+    pub cells: HashMap<(u32, i64), Cell>,
+    /// Per feature id and day: the peak and when it was first reached.
+    pub days: HashMap<(u32, i64), (u64, i64)>,
+    /// Per feature id.
+    pub totals: Vec<Totals>,
+    /// Per (feature id, user id): denials and true denials.
+    pub denials: HashMap<(u32, u32), DenialCount>,
     /// Denials per day, all features.
     pub denials_per_day: BTreeMap<i64, u64>,
     /// License-seconds per weekday (Monday 0) and hour, all features.
     pub heat: [[f64; 24]; 7],
-    /// License-seconds per user.
-    pub user_seconds: HashMap<String, f64>,
+    /// License-seconds per user id.
+    pub user_seconds: HashMap<u32, f64>,
     pending: VecDeque<Pending>,
     /// The latest time seen: open sessions end here.
     pub last: Option<i64>,
     /// Events without a date (no place on the time axis).
     pub undated: u64,
+    /// The last date met and its day number (most events share it).
+    day_cache: Option<(jiff::civil::Date, i64)>,
 }
 
 impl Report {
@@ -132,18 +178,48 @@ impl Report {
             options,
             engine: Engine::default(),
             tables,
-            now: HashMap::new(),
-            cells: BTreeMap::new(),
-            days: BTreeMap::new(),
-            totals: BTreeMap::new(),
-            denials: BTreeMap::new(),
+            ids: Ids::default(),
+            now: HashMap::default(),
+            cells: HashMap::default(),
+            days: HashMap::default(),
+            totals: Vec::new(),
+            denials: HashMap::default(),
             denials_per_day: BTreeMap::new(),
             heat: [[0.0; 24]; 7],
-            user_seconds: HashMap::new(),
+            user_seconds: HashMap::default(),
             pending: VecDeque::new(),
             last: None,
             undated: 0,
+            day_cache: None,
         }
+    }
+
+    /// Wall-clock seconds of a dated time ([`seconds_of`], with the day
+    /// number of the last date kept).
+    fn seconds(&mut self, t: &Time) -> Option<i64> {
+        let date = t.date?;
+        let days = match self.day_cache {
+            Some((d, n)) if d == date => n,
+            _ => {
+                let n = i64::from(date.since(jiff::civil::date(1970, 1, 1)).ok()?.get_days());
+                self.day_cache = Some((date, n));
+                n
+            }
+        };
+        Some(days * 86_400 + i64::from(crate::event::plain_seconds(t.seconds)))
+    }
+
+    fn totals(&mut self, id: u32) -> &mut Totals {
+        let i = id as usize;
+        if self.totals.len() <= i {
+            self.totals.resize_with(i + 1, Totals::default);
+        }
+        &mut self.totals[i]
+    }
+
+    fn id_of(&mut self, server: Option<&str>, feature: Option<&str>) -> u32 {
+        self.ids
+            .feature(server.unwrap_or(""), feature.unwrap_or(""))
     }
 
     pub fn options(&self) -> &ReportOptions {
@@ -151,19 +227,12 @@ impl Report {
     }
 
     fn wanted(&self, ev: &Event<'_>, at: i64) -> bool {
-        let in_range = self.options.since.is_none_or(|s| at >= s)
-            && self.options.until.is_none_or(|u| at < u);
-        let feature = ev
-            .feature
-            .is_none_or(|f| self.options.features.is_empty() || self.options.features.iter().any(|x| x == f));
+        let in_range =
+            self.options.since.is_none_or(|s| at >= s) && self.options.until.is_none_or(|u| at < u);
+        let feature = ev.feature.is_none_or(|f| {
+            self.options.features.is_empty() || self.options.features.iter().any(|x| x == f)
+        });
         in_range && feature
-    }
-
-    fn feature_of(ev: &Event<'_>) -> Feature {
-        (
-            ev.server.unwrap_or("").to_string(),
-            ev.feature.unwrap_or("").to_string(),
-        )
     }
 
     fn step(&mut self, ev: &Event<'_>, at: i64) -> io::Result<()> {
@@ -172,51 +241,47 @@ impl Report {
         match ev.kind {
             Kind::Product => {
                 if let (Some(n), Some(_)) = (ev.count, ev.feature) {
-                    self.totals.entry(Self::feature_of(ev)).or_default().licenses = Some(n);
+                    let id = self.id_of(ev.server, ev.feature);
+                    self.totals(id).licenses = Some(n);
                 }
             }
             Kind::Denial | Kind::Unsupported => self.denial(ev, at),
             _ => {}
         }
-        let step = self.engine.step(ev);
-        match &step {
+        match self.engine.step(ev) {
             Step::Opened { .. } => {
-                let key = Self::feature_of(ev);
-                let user = ev.user.unwrap_or("").to_string();
-                let totals = self.totals.entry(key.clone()).or_default();
+                let id = self.id_of(ev.server, ev.feature);
+                let user = self.ids.user(ev.user.unwrap_or(""));
+                let totals = self.totals(id);
                 totals.sessions += 1;
-                totals.users.insert(user.clone());
+                totals.users.insert(user);
                 let bucket = self.bucket(at);
-                self.cells.entry((key.clone(), bucket)).or_default().users.insert(user);
-                self.retried(ev, at);
-                self.moved(&key, at);
+                self.cells
+                    .entry((id, bucket))
+                    .or_default()
+                    .users
+                    .insert(user);
+                self.retried(ev, id, user, at);
+                self.moved(id, at);
             }
-            Step::Closed { session, .. } => {
-                let key = Self::feature_of(ev);
-                match session {
-                    Some(s) => {
-                        let key = (s.holder.server.as_deref().unwrap_or("").to_string(),
-                                   s.holder.feature.as_deref().unwrap_or("").to_string());
-                        self.ended(s, Some(at), End::Checkin)?;
-                        self.moved(&key, at);
-                    }
-                    None => self.tables.unmatched(ev)?,
-                }
-                let _ = key;
+            Step::Closed {
+                session: Some(s), ..
+            } => {
+                let id = self.id_of(s.holder.server.as_deref(), s.holder.feature.as_deref());
+                self.ended(&s, Some(at), End::Checkin)?;
+                self.moved(id, at);
             }
+            Step::Closed { session: None, .. } => self.tables.unmatched(ev)?,
             Step::Ended(sessions) => {
-                let mut keys = Vec::new();
-                for s in sessions {
+                let mut ids = Vec::new();
+                for s in &sessions {
                     self.ended(s, Some(at), s.ended)?;
-                    keys.push((
-                        s.holder.server.as_deref().unwrap_or("").to_string(),
-                        s.holder.feature.as_deref().unwrap_or("").to_string(),
-                    ));
+                    ids.push(self.id_of(s.holder.server.as_deref(), s.holder.feature.as_deref()));
                 }
-                keys.sort();
-                keys.dedup();
-                for key in keys {
-                    self.moved(&key, at);
+                ids.sort_unstable();
+                ids.dedup();
+                for id in ids {
+                    self.moved(id, at);
                 }
             }
             Step::Nothing => {}
@@ -230,41 +295,37 @@ impl Report {
 
     /// A session ended: its row, and its license-hours.
     fn ended(&mut self, s: &Session, end: Option<i64>, why: End) -> io::Result<()> {
-        let start = s.start.as_ref().and_then(seconds_of);
+        let start = s.start.as_ref().and_then(|t| self.seconds(t));
         let end = end.or(self.last);
         if let (Some(a), Some(b)) = (start, end) {
             let held = (b - a).max(0) as f64 * s.holder.count as f64;
-            let key = (
-                s.holder.server.as_deref().unwrap_or("").to_string(),
-                s.holder.feature.as_deref().unwrap_or("").to_string(),
-            );
-            self.totals.entry(key).or_default().license_seconds += held;
-            *self
-                .user_seconds
-                .entry(s.holder.user.as_deref().unwrap_or("").to_string())
-                .or_default() += held;
+            let id = self.id_of(s.holder.server.as_deref(), s.holder.feature.as_deref());
+            self.totals(id).license_seconds += held;
+            let user = self.ids.user(s.holder.user.as_deref().unwrap_or(""));
+            *self.user_seconds.entry(user).or_default() += held;
         }
         self.tables.session(s, start, end, why)
     }
 
-    /// The licenses of `key` in use changed at `at`: integrate the time
-    /// before at the old count, and note the new one.
-    fn moved(&mut self, key: &Feature, at: i64) {
-        let server = (!key.0.is_empty()).then_some(key.0.as_str());
-        let feature = (!key.1.is_empty()).then_some(key.1.as_str());
+    /// The licenses of feature `id` in use changed at `at`: integrate the
+    /// time before at the old count, and note the new one.
+    fn moved(&mut self, id: u32, at: i64) {
+        let (server, feature) = &self.ids.feature_names[id as usize];
+        let server = (!server.is_empty()).then_some(server.as_str());
+        let feature = (!feature.is_empty()).then_some(feature.as_str());
         let count = self.engine.in_use(server, feature);
-        let (before, since) = self.now.get(key).copied().unwrap_or((0, at));
-        self.integrate(key, before, since, at);
-        self.now.insert(key.clone(), (count, at));
+        let (before, since) = self.now.get(&id).copied().unwrap_or((0, at));
+        self.integrate(id, before, since, at);
+        self.now.insert(id, (count, at));
         let bucket = self.bucket(at);
-        let cell = self.cells.entry((key.clone(), bucket)).or_default();
+        let cell = self.cells.entry((id, bucket)).or_default();
         cell.max = cell.max.max(count);
         let day = at.div_euclid(86_400) * 86_400;
-        let peak = self.days.entry((key.clone(), day)).or_insert((0, at));
+        let peak = self.days.entry((id, day)).or_insert((0, at));
         if count > peak.0 {
             *peak = (count, at);
         }
-        let totals = self.totals.entry(key.clone()).or_default();
+        let totals = self.totals(id);
         if count > totals.peak {
             totals.peak = count;
             totals.peak_time = Some(at);
@@ -273,7 +334,7 @@ impl Report {
 
     /// `count` licenses held from `from` to `to`: into the interval cells
     /// and the weekday × hour heat map.
-    fn integrate(&mut self, key: &Feature, count: u64, from: i64, to: i64) {
+    fn integrate(&mut self, id: u32, count: u64, from: i64, to: i64) {
         if count == 0 || to <= from {
             return;
         }
@@ -283,7 +344,7 @@ impl Report {
             let hour_end = (t.div_euclid(3600) + 1) * 3600;
             let end = to.min(bucket + self.options.interval).min(hour_end);
             let part = (end - t) as f64 * count as f64;
-            let cell = self.cells.entry((key.clone(), bucket)).or_default();
+            let cell = self.cells.entry((id, bucket)).or_default();
             cell.area += part;
             cell.max = cell.max.max(count);
             // 1970-01-01 was a Thursday (3 with Monday 0).
@@ -296,42 +357,40 @@ impl Report {
     }
 
     fn denial(&mut self, ev: &Event<'_>, at: i64) {
-        let key = Self::feature_of(ev);
-        let user = ev.user.unwrap_or("").to_string();
-        self.totals.entry(key.clone()).or_default().denials += 1;
+        let id = self.id_of(ev.server, ev.feature);
+        let user = self.ids.user(ev.user.unwrap_or(""));
+        self.totals(id).denials += 1;
         let bucket = self.bucket(at);
-        self.cells.entry((key.clone(), bucket)).or_default().denials += 1;
-        *self.denials_per_day.entry(at.div_euclid(86_400) * 86_400).or_default() += 1;
-        let counts = self
-            .denials
-            .entry((key.0.clone(), key.1.clone(), user.clone()))
-            .or_default();
-        counts.denials += 1;
+        self.cells.entry((id, bucket)).or_default().denials += 1;
+        *self
+            .denials_per_day
+            .entry(at.div_euclid(86_400) * 86_400)
+            .or_default() += 1;
+        self.denials.entry((id, user)).or_default().denials += 1;
         // RLM says whether the client will try again: the last attempt is
         // true whatever follows, an earlier one never is.
         match ev.extra_text("last_attempt") {
-            Some("1") => {
-                counts.true_denials += 1;
-                self.totals.entry(key).or_default().true_denials += 1;
-            }
+            Some("1") => self.count_true(id, user),
             Some(_) => {}
             None => self.pending.push_back(Pending {
                 at,
-                key: (key.0, key.1, user, ev.host.unwrap_or("").to_string()),
+                feature: id,
+                user,
+                host: ev.host.unwrap_or("").to_string(),
             }),
         }
     }
 
     /// A checkout retries the denials of its feature by its user and host
     /// within the window: they are not true denials.
-    fn retried(&mut self, ev: &Event<'_>, at: i64) {
+    fn retried(&mut self, ev: &Event<'_>, feature: u32, user: u32, at: i64) {
+        if self.pending.is_empty() {
+            return;
+        }
         let window = self.options.retry_window;
+        let host = ev.host.unwrap_or("");
         self.pending.retain(|p| {
-            !(p.key.1 == ev.feature.unwrap_or("")
-                && p.key.0 == ev.server.unwrap_or("")
-                && p.key.2 == ev.user.unwrap_or("")
-                && p.key.3 == ev.host.unwrap_or("")
-                && at - p.at <= window)
+            !(p.feature == feature && p.user == user && p.host == host && at - p.at <= window)
         });
     }
 
@@ -342,18 +401,16 @@ impl Report {
                 break;
             }
             let p = self.pending.pop_front().expect("a front");
-            self.count_true(p);
+            self.count_true(p.feature, p.user);
         }
     }
 
-    fn count_true(&mut self, p: Pending) {
-        let (server, feature, user, _) = p.key;
-        let counts = self
-            .denials
-            .entry((server.clone(), feature.clone(), user))
-            .or_default();
-        counts.true_denials += 1;
-        self.totals.entry((server, feature)).or_default().true_denials += 1;
+    fn count_true(&mut self, feature: u32, user: u32) {
+        self.denials
+            .entry((feature, user))
+            .or_default()
+            .true_denials += 1;
+        self.totals(feature).true_denials += 1;
     }
 
     /// Ends the report: open sessions, the last stretch of use, the
@@ -365,13 +422,13 @@ impl Report {
             self.ended(s, last, End::Open)?;
         }
         if let Some(last) = last {
-            let now: Vec<(Feature, (u64, i64))> = self.now.iter().map(|(k, v)| (k.clone(), *v)).collect();
-            for (key, (count, since)) in now {
-                self.integrate(&key, count, since, last);
+            let now: Vec<(u32, (u64, i64))> = self.now.iter().map(|(k, v)| (*k, *v)).collect();
+            for (id, (count, since)) in now {
+                self.integrate(id, count, since, last);
             }
         }
         while let Some(p) = self.pending.pop_front() {
-            self.count_true(p);
+            self.count_true(p.feature, p.user);
         }
         let mut tables = std::mem::replace(&mut self.tables, Tables::none());
         tables.finish(&self)?;
@@ -379,6 +436,82 @@ impl Report {
             report: self,
             tables,
         })
+    }
+}
+
+/// Sorted, named views of what was counted, for the tables and the HTML.
+impl Report {
+    pub fn feature_name(&self, id: u32) -> &Feature {
+        &self.ids.feature_names[id as usize]
+    }
+
+    /// Feature ids in the order of their names.
+    pub fn features(&self) -> Vec<u32> {
+        let mut ids: Vec<u32> = (0..self.ids.feature_names.len() as u32).collect();
+        ids.sort_by(|a, b| self.feature_name(*a).cmp(self.feature_name(*b)));
+        ids
+    }
+
+    /// (feature id, totals), by name; features with nothing counted left out.
+    pub fn sorted_totals(&self) -> Vec<(u32, &Totals)> {
+        self.features()
+            .into_iter()
+            .filter_map(|id| self.totals.get(id as usize).map(|t| (id, t)))
+            .filter(|(_, t)| t.sessions + t.denials > 0 || t.licenses.is_some() || t.peak > 0)
+            .collect()
+    }
+
+    /// (feature id, interval start, cell), by feature name and time.
+    pub fn sorted_cells(&self) -> Vec<(u32, i64, &Cell)> {
+        let rank: HashMap<u32, usize> = self
+            .features()
+            .into_iter()
+            .enumerate()
+            .map(|(i, id)| (id, i))
+            .collect();
+        let mut cells: Vec<(u32, i64, &Cell)> =
+            self.cells.iter().map(|((id, b), c)| (*id, *b, c)).collect();
+        cells.sort_by_key(|(id, b, _)| (rank[id], *b));
+        cells
+    }
+
+    /// (day, peak, when) of one feature, by day.
+    pub fn days_of(&self, id: u32) -> Vec<(i64, u64, i64)> {
+        let mut days: Vec<(i64, u64, i64)> = self
+            .days
+            .iter()
+            .filter(|((f, _), _)| *f == id)
+            .map(|((_, d), (p, at))| (*d, *p, *at))
+            .collect();
+        days.sort_unstable();
+        days
+    }
+
+    /// (feature id, user, counts), by feature and user name.
+    pub fn sorted_denials(&self) -> Vec<(u32, &str, &DenialCount)> {
+        let mut rows: Vec<(u32, &str, &DenialCount)> = self
+            .denials
+            .iter()
+            .map(|((f, u), d)| (*f, self.ids.user_names[*u as usize].as_str(), d))
+            .collect();
+        rows.sort_by(|a, b| {
+            self.feature_name(a.0)
+                .cmp(self.feature_name(b.0))
+                .then(a.1.cmp(b.1))
+        });
+        rows
+    }
+
+    /// (user, license-seconds), most first.
+    pub fn top_users(&self, n: usize) -> Vec<(&str, f64)> {
+        let mut users: Vec<(&str, f64)> = self
+            .user_seconds
+            .iter()
+            .map(|(u, s)| (self.ids.user_names[*u as usize].as_str(), *s))
+            .collect();
+        users.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        users.truncate(n);
+        users
     }
 }
 
@@ -390,7 +523,7 @@ pub struct Finished {
 
 impl EventWriter for Report {
     fn write(&mut self, ev: &Event<'_>) -> io::Result<()> {
-        let Some(at) = ev.time.as_ref().and_then(seconds_of) else {
+        let Some(at) = ev.time.as_ref().and_then(|t| self.seconds(t)) else {
             if matches!(ev.kind, Kind::Checkout | Kind::Checkin | Kind::Denial) {
                 self.undated += 1;
             }
