@@ -233,3 +233,51 @@ fn sample_sessions_are_the_checkouts() {
         }
     }
 }
+
+/// The heat map puts use on the right weekday and hour (2024-03-04 was a
+/// Monday), and `--anonymize` reports pseudonyms, never the names.
+#[test]
+fn heat_map_days_and_anonymized_reports() {
+    let d = tempfile::tempdir().unwrap();
+    let input = golden("flexnet/sessions-hand-computed");
+    let o = liclog(
+        &["report", "--html", "r.html", input.to_str().unwrap()],
+        d.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let html = std::fs::read_to_string(d.path().join("r.html")).unwrap();
+    for cell in [
+        "Mon 09:00: 1.5",
+        "Mon 10:00: 4.0",
+        "Mon 23:00: 0.5",
+        "Tue 00:00: 0.8",
+    ] {
+        assert!(
+            html.contains(&format!("<title>{cell} license-hours</title>")),
+            "{cell}"
+        );
+    }
+    liclog(&["keygen", "-o", "k.key"], d.path());
+    let o = liclog(
+        &[
+            "report",
+            "--anonymize",
+            "--key-file",
+            "k.key",
+            "-o",
+            "out",
+            "--html",
+            "a.html",
+            input.to_str().unwrap(),
+        ],
+        d.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for file in ["out/sessions.csv", "out/denials.csv", "a.html"] {
+        let text = std::fs::read_to_string(d.path().join(file)).unwrap();
+        for name in ["alice", "bob", "carol", "dave", "eve", "ws1", "lic1"] {
+            assert!(!text.contains(name), "{file}: {name}");
+        }
+        assert!(text.contains("u-"), "{file}");
+    }
+}
