@@ -137,15 +137,7 @@ fn looks_like_lmx(head: &str) -> Option<String> {
                 .iter()
                 .all(|&i| b[i].is_ascii_digit())
     };
-    let lines: Vec<&str> = head
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .take(50)
-        .collect();
-    let n = lines.iter().filter(|l| shaped(l)).count();
-    if n == 0 || n * 2 < lines.len() {
-        return None;
-    }
+    let (n, lines) = mostly(head, 50, shaped)?;
     let banner = lines.iter().any(|l| l.contains("] LM-X License Server"));
     Some(if banner {
         "LM-X start-up banner".to_string()
@@ -168,13 +160,20 @@ fn looks_like_rlm_debug(head: &str) -> Option<String> {
                 .iter()
                 .all(|&i| b[i].is_ascii_digit())
     };
+    let (n, _) = mostly(head, 400, shaped)?;
+    Some(format!("{n} 'mm/dd hh:mm (isv) text' lines"))
+}
+
+/// How many of the first `take` non-empty lines are `shaped`, and those
+/// lines, when at least half are.
+fn mostly(head: &str, take: usize, shaped: impl Fn(&str) -> bool) -> Option<(usize, Vec<&str>)> {
     let lines: Vec<&str> = head
         .lines()
         .filter(|l| !l.trim().is_empty())
-        .take(400)
+        .take(take)
         .collect();
     let n = lines.iter().filter(|l| shaped(l)).count();
-    (n > 0 && n * 2 >= lines.len()).then(|| format!("{n} 'mm/dd hh:mm (isv) text' lines"))
+    (n > 0 && n * 2 >= lines.len()).then_some((n, lines))
 }
 
 #[cfg(test)]
