@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use super::{Report, iso};
 use crate::event::Event;
 use crate::sessions::{End, Session};
+use crate::write::{csv_cell, push_json_str};
 
 pub const SESSIONS: [&str; 11] = [
     "server",
@@ -96,28 +97,27 @@ impl Tables {
         let Some(w) = sink else { return Ok(()) };
         // Written by hand into one buffer: half a million session rows at
         // the end of a large log made per-row JSON values a fifth of a run.
-        let mut line = String::with_capacity(160);
+        let mut line = Vec::with_capacity(160);
         if jsonl {
-            line.push('{');
+            line.push(b'{');
         }
         for (i, (column, v)) in columns.iter().zip(values).enumerate() {
             if i > 0 {
-                line.push(',');
+                line.push(b',');
             }
             if jsonl {
-                line.push('"');
-                line.push_str(column);
-                line.push_str("\":");
+                push_json_str(&mut line, column);
+                line.push(b':');
                 v.json(&mut line);
             } else {
                 v.csv(&mut line);
             }
         }
         if jsonl {
-            line.push('}');
+            line.push(b'}');
         }
-        line.push('\n');
-        w.write_all(line.as_bytes())
+        line.push(b'\n');
+        w.write_all(&line)
     }
 
     pub fn session(
@@ -252,31 +252,25 @@ enum Cell<'a> {
 }
 
 impl Cell<'_> {
-    /// Quoted when it holds a comma, a quote or a line break.
-    fn csv(&self, out: &mut String) {
+    /// Quoted only when it must be, as in the canonical CSV.
+    fn csv(&self, out: &mut Vec<u8>) {
         match self {
-            Cell::Text(Some(t)) if t.contains([',', '"', '\n', '\r']) => {
-                out.push('"');
-                out.push_str(&t.replace('"', "\"\""));
-                out.push('"');
-            }
-            Cell::Text(Some(t)) => out.push_str(t),
-            Cell::Int(Some(n)) => out.push_str(&n.to_string()),
-            Cell::Num(x) => out.push_str(
-                &serde_json::Number::from_f64(*x).map_or(String::new(), |n| n.to_string()),
-            ),
+            Cell::Text(Some(t)) => csv_cell(out, t.as_bytes()),
             Cell::Text(None) | Cell::Int(None) => {}
+            Cell::Num(x) if !x.is_finite() => {}
+            number => number.json(out),
         }
     }
 
-    fn json(&self, out: &mut String) {
+    fn json(&self, out: &mut Vec<u8>) {
         match self {
-            Cell::Text(Some(t)) => out.push_str(&serde_json::Value::from(*t).to_string()),
-            Cell::Int(Some(n)) => out.push_str(&n.to_string()),
-            Cell::Num(x) => out.push_str(
-                &serde_json::Number::from_f64(*x).map_or("null".into(), |n| n.to_string()),
-            ),
-            Cell::Text(None) | Cell::Int(None) => out.push_str("null"),
+            Cell::Text(Some(t)) => push_json_str(out, t),
+            Cell::Int(Some(n)) => out.extend_from_slice(n.to_string().as_bytes()),
+            Cell::Num(x) => match serde_json::Number::from_f64(*x) {
+                Some(n) => out.extend_from_slice(n.to_string().as_bytes()),
+                None => out.extend_from_slice(b"null"),
+            },
+            Cell::Text(None) | Cell::Int(None) => out.extend_from_slice(b"null"),
         }
     }
 }

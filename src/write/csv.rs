@@ -82,7 +82,7 @@ fn excel_cell(b: &mut Vec<u8>, value: &[u8], scratch: &mut Vec<u8>) {
 }
 
 /// A cell, quoted only when it must be.
-fn cell(b: &mut Vec<u8>, value: &[u8]) {
+pub(crate) fn cell(b: &mut Vec<u8>, value: &[u8]) {
     if !needs_quotes(value) {
         b.extend_from_slice(value);
         return;

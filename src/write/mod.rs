@@ -20,6 +20,7 @@ use crate::format::Format;
 
 pub use self::background::Background;
 pub use self::csv::CsvEncoder;
+pub(crate) use self::csv::cell as csv_cell;
 pub use self::flexnet::Flexnet;
 pub use self::jsonl::JsonlEncoder;
 pub use self::lmx::Lmx;
@@ -172,7 +173,7 @@ fn push_u64(out: &mut Vec<u8>, n: u64) {
 }
 
 /// A JSON string literal.
-fn push_json_str(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn push_json_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut start = 0;
