@@ -62,6 +62,8 @@ pub struct Rule {
     pub kind: Kind,
     /// Lines that continue a record this rule starts.
     pub continuation: Vec<Regex>,
+    /// The named groups of the pattern and its continuations, each once.
+    pub groups: Vec<String>,
 }
 
 /// The file's shape, before checking.
@@ -313,11 +315,18 @@ fn check(path: &Path, raw: Raw) -> Result<Definition> {
                 }
             }
         }
+        let mut groups: Vec<String> = std::iter::once(&pattern)
+            .chain(&continuation)
+            .flat_map(|re| re.capture_names().flatten().map(String::from))
+            .collect();
+        groups.sort_unstable();
+        groups.dedup();
         rules.push(Rule {
             name: r.name.clone(),
             pattern,
             kind,
             continuation,
+            groups,
         });
     }
     Ok(Definition {

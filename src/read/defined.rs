@@ -11,7 +11,7 @@ use regex::Captures;
 
 use super::{self as read, ReadOptions, Reader, Sink};
 use crate::dating::Zone;
-use crate::defs::{Definition, MAX_CONTINUATION};
+use crate::defs::{Definition, MAX_CONTINUATION, Rule};
 use crate::error::Result;
 use crate::event::{Event, Kind, Time, TimeSource, Value};
 use crate::format::Format;
@@ -71,8 +71,7 @@ impl DefinedReader {
                 groups.push(c);
             }
         }
-        let regexes = rule.continuation.iter().chain([&rule.pattern]);
-        fill(&def, self.date, &mut ev, &groups, regexes, sink);
+        fill(&def, rule, self.date, &mut ev, &groups, sink);
         if let Some(t) = ev.time.as_mut() {
             Zone::apply(self.zone.as_mut(), t);
         }
@@ -116,21 +115,16 @@ impl DefinedReader {
 /// each group wins).
 fn fill<'a>(
     def: &'a Definition,
+    rule: &'a Rule,
     date: Option<jiff::civil::Date>,
     ev: &mut Event<'a>,
     groups: &[Captures<'a>],
-    regexes: impl Iterator<Item = &'a regex::Regex>,
     sink: &mut dyn Sink,
 ) {
-    let mut names: Vec<&str> = Vec::new();
-    for re in regexes {
-        names.extend(re.capture_names().flatten());
-    }
-    names.sort_unstable();
-    names.dedup();
     let value = |name: &str| groups.iter().find_map(|c| c.name(name)).map(|m| m.as_str());
     let mut time = None;
-    for name in names {
+    for name in &rule.groups {
+        let name = name.as_str();
         let Some(v) = value(name) else { continue };
         match name {
             "time" => time = parse(v, &def.time_format, ev.line, sink, Part::Both),
