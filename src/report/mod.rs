@@ -49,9 +49,14 @@ impl Default for ReportOptions {
 
 /// Wall-clock seconds since 1970-01-01T00:00:00 of a dated time.
 pub fn seconds_of(t: &Time) -> Option<i64> {
-    let date = t.date?;
-    let days = date.since(jiff::civil::date(1970, 1, 1)).ok()?.get_days();
-    Some(i64::from(days) * 86_400 + i64::from(crate::event::plain_seconds(t.seconds)))
+    Some(day_number(t.date?)? * 86_400 + i64::from(crate::event::plain_seconds(t.seconds)))
+}
+
+/// Days since 1970-01-01.
+fn day_number(date: jiff::civil::Date) -> Option<i64> {
+    Some(i64::from(
+        date.since(jiff::civil::date(1970, 1, 1)).ok()?.get_days(),
+    ))
 }
 
 /// The ISO text of wall-clock seconds.
@@ -201,7 +206,7 @@ impl Report {
         let days = match self.day_cache {
             Some((d, n)) if d == date => n,
             _ => {
-                let n = i64::from(date.since(jiff::civil::date(1970, 1, 1)).ok()?.get_days());
+                let n = day_number(date)?;
                 self.day_cache = Some((date, n));
                 n
             }
