@@ -275,8 +275,10 @@ impl Engine {
         self.by_handle.len() + self.by_holder.values().map(Queue::len).sum::<usize>()
     }
 
-    /// The sessions still open at the end of the log, in checkout order.
-    pub fn finish(mut self) -> Vec<Session> {
+    /// The sessions still open at the end of the log, in checkout order,
+    /// made one at a time (a large log can end with most of its checkouts
+    /// open).
+    pub fn finish(mut self) -> impl Iterator<Item = Session> {
         let by_handle = std::mem::take(&mut self.by_handle);
         let by_holder = std::mem::take(&mut self.by_holder);
         let mut open: Vec<(Key, Open)> = by_handle
@@ -291,8 +293,7 @@ impl Engine {
         // moves a third of the bytes.
         open.sort_unstable_by_key(|(_, o)| o.id);
         open.into_iter()
-            .map(|(k, o)| self.session(&k, o, None, End::Open))
-            .collect()
+            .map(move |(k, o)| self.session(&k, o, None, End::Open))
     }
 
     fn session(&self, key: &Key, open: Open, end: Option<Time>, ended: End) -> Session {
@@ -513,7 +514,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         s.step(&ev(Kind::Checkout, "b", Some("42"), 2));
-        let open = s.finish();
+        let open: Vec<Session> = s.finish().collect();
         assert_eq!((open.len(), open[0].ended), (1, End::Open));
     }
 }

@@ -80,11 +80,20 @@ pub struct Ids {
     pub feature_names: Vec<Feature>,
     users: HashMap<String, u32>,
     pub user_names: Vec<String>,
+    /// The last feature id met: most events share the one before's.
+    last_feature: Option<u32>,
 }
 
 impl Ids {
     fn feature(&mut self, server: &str, feature: &str) -> u32 {
+        if let Some(id) = self.last_feature {
+            let (s, f) = &self.feature_names[id as usize];
+            if s == server && f == feature {
+                return id;
+            }
+        }
         if let Some(&id) = self.features.get(server).and_then(|f| f.get(feature)) {
+            self.last_feature = Some(id);
             return id;
         }
         let id = self.feature_names.len() as u32;
@@ -94,6 +103,7 @@ impl Ids {
             .entry(server.to_string())
             .or_default()
             .insert(feature.to_string(), id);
+        self.last_feature = Some(id);
         id
     }
 
@@ -153,7 +163,7 @@ pub struct Report {
     tables: Tables,
     pub ids: Ids,
     /// Licenses in use now, and since when, per feature id.
-    now: HashMap<u32, (u64, i64)>,
+    now: Vec<(u64, i64)>,
     /// Per (feature id, interval start).
     pub cells: HashMap<(u32, i64), Cell>,
     /// Per feature id and day: the peak and when it was first reached.
@@ -184,7 +194,7 @@ impl Report {
             engine: Engine::default(),
             tables,
             ids: Ids::default(),
-            now: HashMap::default(),
+            now: Vec::new(),
             cells: HashMap::default(),
             days: HashMap::default(),
             totals: Vec::new(),
@@ -254,7 +264,7 @@ impl Report {
             _ => {}
         }
         match self.engine.step(ev) {
-            Step::Opened { .. } => {
+            Step::Opened { in_use, .. } => {
                 let id = self.id_of(ev.server, ev.feature);
                 let user = self.ids.user(ev.user.unwrap_or(""));
                 let totals = self.totals(id);
@@ -267,26 +277,32 @@ impl Report {
                     .users
                     .insert(user);
                 self.retried(ev, id, user, at);
-                self.moved(id, at);
+                self.moved(id, at, in_use);
             }
             Step::Closed {
-                session: Some(s), ..
+                session: Some(s),
+                in_use,
             } => {
                 let id = self.id_of(s.holder.server.as_deref(), s.holder.feature.as_deref());
-                self.ended(&s, Some(at), End::Checkin)?;
-                self.moved(id, at);
+                self.ended(&s, id, Some(at), End::Checkin)?;
+                self.moved(id, at, in_use);
             }
-            Step::Closed { session: None, .. } => self.tables.unmatched(ev)?,
+            Step::Closed { session: None, .. } => self.tables.unmatched(ev, at)?,
             Step::Ended(sessions) => {
                 let mut ids = Vec::new();
                 for s in &sessions {
-                    self.ended(s, Some(at), s.ended)?;
-                    ids.push(self.id_of(s.holder.server.as_deref(), s.holder.feature.as_deref()));
+                    let id = self.id_of(s.holder.server.as_deref(), s.holder.feature.as_deref());
+                    self.ended(s, id, Some(at), s.ended)?;
+                    ids.push(id);
                 }
                 ids.sort_unstable();
                 ids.dedup();
                 for id in ids {
-                    self.moved(id, at);
+                    let (server, feature) = &self.ids.feature_names[id as usize];
+                    let server = (!server.is_empty()).then_some(server.as_str());
+                    let feature = (!feature.is_empty()).then_some(feature.as_str());
+                    let in_use = self.engine.in_use(server, feature);
+                    self.moved(id, at, in_use);
                 }
             }
             Step::Nothing => {}
@@ -298,13 +314,12 @@ impl Report {
         at.div_euclid(self.options.interval) * self.options.interval
     }
 
-    /// A session ended: its row, and its license-hours.
-    fn ended(&mut self, s: &Session, end: Option<i64>, why: End) -> io::Result<()> {
+    /// A session of feature `id` ended: its row, and its license-hours.
+    fn ended(&mut self, s: &Session, id: u32, end: Option<i64>, why: End) -> io::Result<()> {
         let start = s.start.as_ref().and_then(|t| self.seconds(t));
         let end = end.or(self.last);
         if let (Some(a), Some(b)) = (start, end) {
             let held = (b - a).max(0) as f64 * s.holder.count as f64;
-            let id = self.id_of(s.holder.server.as_deref(), s.holder.feature.as_deref());
             self.totals(id).license_seconds += held;
             let user = self.ids.user(s.holder.user.as_deref().unwrap_or(""));
             *self.user_seconds.entry(user).or_default() += held;
@@ -312,16 +327,16 @@ impl Report {
         self.tables.session(s, start, end, why)
     }
 
-    /// The licenses of feature `id` in use changed at `at`: integrate the
-    /// time before at the old count, and note the new one.
-    fn moved(&mut self, id: u32, at: i64) {
-        let (server, feature) = &self.ids.feature_names[id as usize];
-        let server = (!server.is_empty()).then_some(server.as_str());
-        let feature = (!feature.is_empty()).then_some(feature.as_str());
-        let count = self.engine.in_use(server, feature);
-        let (before, since) = self.now.get(&id).copied().unwrap_or((0, at));
+    /// The licenses of feature `id` in use changed to `count` at `at`:
+    /// integrate the time before at the old count, and note the new one.
+    fn moved(&mut self, id: u32, at: i64, count: u64) {
+        let i = id as usize;
+        if self.now.len() <= i {
+            self.now.resize(i + 1, (0, i64::MIN));
+        }
+        let (before, since) = self.now[i];
         self.integrate(id, before, since, at);
-        self.now.insert(id, (count, at));
+        self.now[i] = (count, at);
         let bucket = self.bucket(at);
         let cell = self.cells.entry((id, bucket)).or_default();
         cell.max = cell.max.max(count);
@@ -421,15 +436,14 @@ impl Report {
     /// Ends the report: open sessions, the last stretch of use, the
     /// denials still in their window, and the tables.
     pub fn end(mut self) -> io::Result<Finished> {
-        let open = std::mem::take(&mut self.engine).finish();
         let last = self.last;
-        for s in &open {
-            self.ended(s, last, End::Open)?;
+        for s in std::mem::take(&mut self.engine).finish() {
+            let id = self.id_of(s.holder.server.as_deref(), s.holder.feature.as_deref());
+            self.ended(&s, id, last, End::Open)?;
         }
         if let Some(last) = last {
-            let now: Vec<(u32, (u64, i64))> = self.now.iter().map(|(k, v)| (*k, *v)).collect();
-            for (id, (count, since)) in now {
-                self.integrate(id, count, since, last);
+            for (id, (count, since)) in std::mem::take(&mut self.now).into_iter().enumerate() {
+                self.integrate(id as u32, count, since, last);
             }
         }
         while let Some(p) = self.pending.pop_front() {

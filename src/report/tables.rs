@@ -55,6 +55,9 @@ pub struct Tables {
     denials: Sink,
     summary: Sink,
     started: bool,
+    /// One row's bytes, reused.
+    line: Vec<u8>,
+    times: Times,
 }
 
 impl Tables {
@@ -67,6 +70,8 @@ impl Tables {
             denials,
             summary,
             started: false,
+            line: Vec::with_capacity(256),
+            times: Times::default(),
         }
     }
 
@@ -93,11 +98,18 @@ impl Tables {
         Ok(())
     }
 
-    fn row(jsonl: bool, sink: &mut Sink, columns: &[&str], values: &[Cell<'_>]) -> io::Result<()> {
+    fn row(&mut self, table: Table, values: &[Cell<'_>]) -> io::Result<()> {
+        let (sink, columns) = match table {
+            Table::Sessions => (&mut self.sessions, &SESSIONS[..]),
+            Table::Usage => (&mut self.usage, &USAGE[..]),
+            Table::Denials => (&mut self.denials, &DENIALS[..]),
+            Table::Summary => (&mut self.summary, &SUMMARY[..]),
+        };
         let Some(w) = sink else { return Ok(()) };
+        let (jsonl, line, times) = (self.jsonl, &mut self.line, &mut self.times);
         // Written by hand into one buffer: half a million session rows at
         // the end of a large log made per-row JSON values a fifth of a run.
-        let mut line = Vec::with_capacity(160);
+        line.clear();
         if jsonl {
             line.push(b'{');
         }
@@ -106,18 +118,18 @@ impl Tables {
                 line.push(b',');
             }
             if jsonl {
-                push_json_str(&mut line, column);
+                push_json_str(line, column);
                 line.push(b':');
-                v.json(&mut line);
+                v.json(line, times);
             } else {
-                v.csv(&mut line);
+                v.csv(line, times);
             }
         }
         if jsonl {
             line.push(b'}');
         }
         line.push(b'\n');
-        w.write_all(&line)
+        w.write_all(line)
     }
 
     pub fn session(
@@ -138,7 +150,7 @@ impl Tables {
             .zip(end)
             .map(|(a, b)| b - a)
             .filter(|_| why != End::Open);
-        let (start, end) = (start.map(iso), end.filter(|_| why != End::Open).map(iso));
+        let end = end.filter(|_| why != End::Open);
         let values = [
             Cell::Text(h.server.as_deref()),
             Cell::Text(h.daemon.as_deref()),
@@ -147,18 +159,17 @@ impl Tables {
             Cell::Text(h.user.as_deref()),
             Cell::Text(h.host.as_deref()),
             Cell::Int(Some(h.count as i64)),
-            Cell::Text(start.as_deref()),
-            Cell::Text(end.as_deref()),
+            Cell::Time(start),
+            Cell::Time(end),
             Cell::Int(duration),
             Cell::Text(Some(ended_by)),
         ];
-        Self::row(self.jsonl, &mut self.sessions, &SESSIONS, &values)
+        self.row(Table::Sessions, &values)
     }
 
-    /// A checkin whose checkout is not in the log.
-    pub fn unmatched(&mut self, ev: &Event<'_>) -> io::Result<()> {
+    /// A checkin at `at` whose checkout is not in the log.
+    pub fn unmatched(&mut self, ev: &Event<'_>, at: i64) -> io::Result<()> {
         self.start()?;
-        let end = ev.time.as_ref().and_then(super::seconds_of).map(iso);
         let values = [
             Cell::Text(ev.server),
             Cell::Text(ev.daemon),
@@ -168,11 +179,11 @@ impl Tables {
             Cell::Text(ev.host),
             Cell::Int(Some(ev.count.unwrap_or(1) as i64)),
             Cell::Text(None),
-            Cell::Text(end.as_deref()),
+            Cell::Time(Some(at)),
             Cell::Int(None),
             Cell::Text(Some("unmatched_checkin")),
         ];
-        Self::row(self.jsonl, &mut self.sessions, &SESSIONS, &values)
+        self.row(Table::Sessions, &values)
     }
 
     /// The tables written at the end, and every writer flushed.
@@ -183,19 +194,18 @@ impl Tables {
             let (server, feature) = r.feature_name(id);
             let day = bucket.div_euclid(86_400) * 86_400;
             let peak = r.days.get(&(id, day));
-            let (start, peak_time) = (iso(bucket), peak.map(|p| iso(p.1)));
             let values = [
                 Cell::Text(Some(server)),
                 Cell::Text(Some(feature)),
-                Cell::Text(Some(&start)),
+                Cell::Time(Some(bucket)),
                 Cell::Int(Some(cell.max as i64)),
                 Cell::Num(round3(cell.area / interval)),
                 Cell::Int(Some(cell.users.len() as i64)),
                 Cell::Int(Some(cell.denials as i64)),
                 Cell::Int(peak.map(|p| p.0 as i64)),
-                Cell::Text(peak_time.as_deref()),
+                Cell::Time(peak.map(|p| p.1)),
             ];
-            Self::row(self.jsonl, &mut self.usage, &USAGE, &values)?;
+            self.row(Table::Usage, &values)?;
         }
         for (id, user, d) in r.sorted_denials() {
             let (server, feature) = r.feature_name(id);
@@ -206,24 +216,23 @@ impl Tables {
                 Cell::Int(Some(d.denials as i64)),
                 Cell::Int(Some(d.true_denials as i64)),
             ];
-            Self::row(self.jsonl, &mut self.denials, &DENIALS, &values)?;
+            self.row(Table::Denials, &values)?;
         }
         for (id, t) in r.sorted_totals() {
             let (server, feature) = r.feature_name(id);
-            let peak_time = t.peak_time.map(iso);
             let values = [
                 Cell::Text(Some(server)),
                 Cell::Text(Some(feature)),
                 Cell::Int(Some(t.sessions as i64)),
                 Cell::Num(round3(t.license_seconds / 3600.0)),
                 Cell::Int(Some(t.peak as i64)),
-                Cell::Text(peak_time.as_deref()),
+                Cell::Time(t.peak_time),
                 Cell::Int(Some(t.users.len() as i64)),
                 Cell::Int(Some(t.denials as i64)),
                 Cell::Int(Some(t.true_denials as i64)),
                 Cell::Int(t.licenses.map(|n| n as i64)),
             ];
-            Self::row(self.jsonl, &mut self.summary, &SUMMARY, &values)?;
+            self.row(Table::Summary, &values)?;
         }
         for w in [
             &mut self.sessions,
@@ -244,33 +253,84 @@ fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
+#[derive(Clone, Copy)]
+enum Table {
+    Sessions,
+    Usage,
+    Denials,
+    Summary,
+}
+
 /// One value of a row: null as an empty CSV cell or JSON `null`.
 enum Cell<'a> {
     Text(Option<&'a str>),
     Int(Option<i64>),
     Num(f64),
+    /// Wall-clock seconds, written as ISO text.
+    Time(Option<i64>),
 }
 
 impl Cell<'_> {
     /// Quoted only when it must be, as in the canonical CSV.
-    fn csv(&self, out: &mut Vec<u8>) {
+    fn csv(&self, out: &mut Vec<u8>, times: &mut Times) {
         match self {
             Cell::Text(Some(t)) => csv_cell(out, t.as_bytes()),
-            Cell::Text(None) | Cell::Int(None) => {}
+            Cell::Text(None) | Cell::Int(None) | Cell::Time(None) => {}
             Cell::Num(x) if !x.is_finite() => {}
-            number => number.json(out),
+            Cell::Time(Some(t)) => times.push(out, *t),
+            number => number.json(out, times),
         }
     }
 
-    fn json(&self, out: &mut Vec<u8>) {
+    fn json(&self, out: &mut Vec<u8>, times: &mut Times) {
         match self {
             Cell::Text(Some(t)) => push_json_str(out, t),
-            Cell::Int(Some(n)) => out.extend_from_slice(n.to_string().as_bytes()),
+            Cell::Int(Some(n)) => {
+                let _ = write!(out, "{n}");
+            }
             Cell::Num(x) => match serde_json::Number::from_f64(*x) {
-                Some(n) => out.extend_from_slice(n.to_string().as_bytes()),
+                Some(n) => {
+                    let _ = write!(out, "{n}");
+                }
                 None => out.extend_from_slice(b"null"),
             },
-            Cell::Text(None) | Cell::Int(None) => out.extend_from_slice(b"null"),
+            Cell::Time(Some(t)) => {
+                out.push(b'"');
+                times.push(out, *t);
+                out.push(b'"');
+            }
+            Cell::Text(None) | Cell::Int(None) | Cell::Time(None) => out.extend_from_slice(b"null"),
         }
+    }
+}
+
+/// ISO text of wall-clock seconds, the date's text kept from the last
+/// call: rows come mostly in time order, and [`iso`] for every time was a
+/// tenth of a report of a large log.
+#[derive(Default)]
+struct Times {
+    day: Option<(i64, String)>,
+}
+
+impl Times {
+    fn push(&mut self, out: &mut Vec<u8>, seconds: i64) {
+        let day = seconds.div_euclid(86_400);
+        let date = match &self.day {
+            Some((d, text)) if *d == day => text,
+            _ => {
+                let text = iso(day * 86_400)
+                    .split('T')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                &self.day.insert((day, text)).1
+            }
+        };
+        out.extend_from_slice(date.as_bytes());
+        let s = seconds.rem_euclid(86_400);
+        // Digits by hand: `write!` with padding cost as much as the row.
+        let two = |n: i64| [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];
+        let [h, m, x] = [two(s / 3600), two(s / 60 % 60), two(s % 60)];
+        out.extend_from_slice(&[b'T', h[0], h[1], b':', m[0], m[1], b':', x[0], x[1]]);
     }
 }
