@@ -6,6 +6,7 @@
 
 use crate::format::Format;
 
+/// The canonical schema's version (`docs/schema.md`).
 pub const SCHEMA_VERSION: u32 = 2;
 
 /// Set by a time parser on the seconds it returns for a leap second
@@ -34,11 +35,14 @@ macro_rules! kinds {
     ($($variant:ident = $name:literal => $xslm:expr,)*) => {
         /// What happened. Closed list; `docs/schema.md` explains each one.
         #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[allow(missing_docs)] // docs/schema.md: one section per kind
         pub enum Kind { $($variant,)* }
 
         impl Kind {
+            /// Every kind, in declaration order.
             pub const ALL: &'static [Kind] = &[$(Kind::$variant,)*];
 
+            /// The name in the canonical output (`checkout`, `denial`, …).
             pub fn name(self) -> &'static str {
                 match self { $(Kind::$variant => $name,)* }
             }
@@ -97,6 +101,7 @@ pub enum TimeSource {
 }
 
 impl TimeSource {
+    /// Every source, best first.
     pub const ALL: [TimeSource; 6] = [
         TimeSource::Record,
         TimeSource::Banner,
@@ -106,6 +111,7 @@ impl TimeSource {
         TimeSource::None,
     ];
 
+    /// The name in the canonical output.
     pub fn name(self) -> &'static str {
         match self {
             TimeSource::Record => "record",
@@ -122,6 +128,7 @@ impl TimeSource {
 /// its date and its UTC offset.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Time {
+    /// The date, when the log or `--date`/`--year` gave one.
     pub date: Option<jiff::civil::Date>,
     /// Seconds since local midnight (below 86,400).
     pub seconds: u32,
@@ -248,12 +255,16 @@ pub fn is_license_server(daemon: &str) -> bool {
 /// A value in `extra`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value<'a> {
+    /// Text borrowed from the line.
     Str(&'a str),
+    /// Text made by the reader.
     Owned(String),
+    /// A number.
     Int(i64),
 }
 
 impl Value<'_> {
+    /// The text, or `None` for a number.
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::Str(s) => Some(s),
@@ -266,24 +277,41 @@ impl Value<'_> {
 /// One canonical event. Field meanings are in `docs/schema.md`.
 #[derive(Clone, Debug)]
 pub struct Event<'a> {
+    /// The input's name as given (`-` for stdin).
     pub source: &'a str,
+    /// The line number in the input, from 1.
     pub line: u64,
+    /// The format the line was read as.
     pub format: Format,
+    /// What happened.
     pub kind: Kind,
     /// Overrides `kind.xslm()` where one kind covers several XSLM events.
     pub xslm: Option<&'static str>,
+    /// When, as the log's wall clock wrote it.
     pub time: Option<Time>,
+    /// Where the time's date came from.
     pub time_source: TimeSource,
+    /// The license server's host name.
     pub server: Option<&'a str>,
+    /// The vendor daemon (ISV).
     pub daemon: Option<&'a str>,
+    /// The feature or product.
     pub feature: Option<&'a str>,
+    /// The feature's version.
     pub version: Option<&'a str>,
+    /// The user of the client.
     pub user: Option<&'a str>,
+    /// The client's host.
     pub host: Option<&'a str>,
+    /// Licenses taken or given back (1 when the log says nothing).
     pub count: Option<u64>,
+    /// The server's handle for the checkout, where the format has one.
     pub handle: Option<&'a str>,
+    /// Why, for a denial or an error, as the log wrote it.
     pub reason: Option<&'a str>,
+    /// The vendor's error or status code.
     pub code: Option<&'a str>,
+    /// Fields the other columns do not cover, by name.
     pub extra: Vec<(&'static str, Value<'a>)>,
     /// The line's original text without its line ending.
     pub raw: &'a str,
@@ -297,6 +325,7 @@ pub struct Event<'a> {
 }
 
 impl<'a> Event<'a> {
+    /// An event with only what every event has.
     pub fn new(source: &'a str, line: u64, format: Format, kind: Kind, raw: &'a str) -> Self {
         Event {
             source,
@@ -323,10 +352,12 @@ impl<'a> Event<'a> {
         }
     }
 
+    /// The XSLM class of the event.
     pub fn xslm(&self) -> Option<&'static str> {
         self.xslm.or(self.kind.xslm())
     }
 
+    /// Adds a borrowed text field to `extra`.
     pub fn extra_str(&mut self, key: &'static str, value: &'a str) {
         self.extra.push((key, Value::Str(value)));
     }

@@ -2,21 +2,31 @@
 
 use crate::error::{Error, Result};
 
+/// A log or output format.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Format {
+    /// FlexNet / FLEXlm lmgrd debug log.
     Flexnet,
+    /// RLM reportlog (std, small or detailed).
     RlmReport,
+    /// RLM debug log (ISV or rlm server).
     RlmDebug,
+    /// Sentinel RMS usage log.
     Sentinel,
+    /// LM-X server log.
     Lmx,
+    /// IBM LUM report (as a user-defined format).
     Lum,
+    /// liclog's canonical JSON lines.
     Jsonl,
+    /// liclog's canonical CSV.
     Csv,
     /// A user-defined format ([`crate::defs`]), by its name.
     Defined(&'static str),
 }
 
 impl Format {
+    /// Every built-in format.
     pub const ALL: [Format; 8] = [
         Format::Flexnet,
         Format::RlmReport,
@@ -27,9 +37,11 @@ impl Format {
         Format::Jsonl,
         Format::Csv,
     ];
+    /// The built-in names, for messages.
     pub const NAMES: &'static str =
         "flexnet, rlm-report, rlm-debug, sentinel, lmx, lum, jsonl, csv";
 
+    /// The name `--from` and `--to` take.
     pub fn name(self) -> &'static str {
         match self {
             Format::Flexnet => "flexnet",
@@ -89,6 +101,7 @@ impl Format {
         )
     }
 
+    /// The error for a format that cannot be read or written as asked.
     pub fn not_supported(self, direction: &str) -> Error {
         let hint = match self {
             // No public sample or layout of `i4blt -r 1` reports exists.

@@ -17,10 +17,10 @@ use crate::anon::tokens::FastMap;
 
 use crate::event::{Event, Kind, Time, is_license_server};
 
-/// Who holds a license: what a checkin must repeat to match a checkout
-/// when there is no handle.
-/// Who holds a session, as the engine hands it out.
+/// Who holds a session: what a checkin must repeat to match a checkout
+/// when there is no handle. The fields are the events' fields.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
 pub struct Holder {
     pub server: Option<Arc<str>>,
     pub daemon: Option<Arc<str>>,
@@ -181,6 +181,7 @@ impl Queue {
 /// Why a session ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum End {
+    /// Its checkin.
     Checkin,
     /// The server (or its vendor daemon) stopped.
     ServerStop,
@@ -191,6 +192,7 @@ pub enum End {
 }
 
 impl End {
+    /// A short name for messages and tables.
     pub fn name(self) -> &'static str {
         match self {
             End::Checkin => "checkin",
@@ -206,23 +208,30 @@ impl End {
 pub struct Session {
     /// 1, 2, … in checkout order: stable for the same input.
     pub id: u64,
+    /// Who held it.
     pub holder: Holder,
+    /// The feature version checked out.
     pub version: Option<Arc<str>>,
     /// The checkout's handle, where the format has one.
     pub handle: Option<String>,
+    /// The checkout's time.
     pub start: Option<Time>,
+    /// The time of the event that ended it; `None` while open.
     pub end: Option<Time>,
+    /// What ended it.
     pub ended: End,
 }
 
 /// What one event did.
 #[derive(Debug)]
 pub enum Step {
-    /// A checkout: its session, and the licenses of its server and feature
-    /// in use after it.
+    /// A checkout: its session id, and the licenses of its server and
+    /// feature in use after it.
+    #[allow(missing_docs)]
     Opened { id: u64, in_use: u64 },
     /// A checkin and the session it ended; `None` when its checkout came
-    /// before the log began.
+    /// before the log began. `in_use` as for `Opened`.
+    #[allow(missing_docs)]
     Closed {
         session: Option<Box<Session>>,
         in_use: u64,
@@ -235,6 +244,27 @@ pub enum Step {
 
 type HandleKey = (u32, u32, Box<str>);
 
+/// Pairs checkins with checkouts, event by event, and counts the licenses
+/// in use per server and feature.
+///
+/// ```
+/// use liclog::sessions::{Engine, Step};
+/// use liclog::{Event, Format, Kind, Time};
+///
+/// let at = |kind, seconds| {
+///     let mut ev = Event::new("lmgrd.log", 1, Format::Flexnet, kind, "");
+///     (ev.server, ev.feature, ev.user) = (Some("lic01"), Some("MATLAB"), Some("alice"));
+///     ev.time = Some(Time::of_day(seconds));
+///     ev
+/// };
+/// let mut engine = Engine::default();
+/// assert!(matches!(engine.step(&at(Kind::Checkout, 60)), Step::Opened { in_use: 1, .. }));
+/// match engine.step(&at(Kind::Checkin, 3660)) {
+///     Step::Closed { session: Some(s), in_use: 0 } => assert_eq!(s.start.unwrap().seconds, 60),
+///     other => panic!("{other:?}"),
+/// }
+/// assert_eq!(engine.finish().count(), 0);
+/// ```
 #[derive(Default)]
 pub struct Engine {
     names: Names,
@@ -246,6 +276,7 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// Takes the next event in log order, and says what it did.
     pub fn step(&mut self, ev: &Event<'_>) -> Step {
         match ev.kind {
             Kind::Checkout => self.open(ev),

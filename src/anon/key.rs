@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 /// The environment variable that may name the key file.
 pub const KEY_ENV: &str = "LICLOG_KEY_FILE";
 
+/// A 256-bit anonymization key, zeroed when dropped, never printed.
 pub struct Key(pub(crate) Zeroizing<[u8; 32]>);
 
 impl std::fmt::Debug for Key {

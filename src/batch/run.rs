@@ -5,7 +5,7 @@
 //! those of a sequential run.
 //!
 //! A few files per worker are in flight at once; a buffer larger than
-//! [`IN_MEMORY`] moves to an unnamed temporary file, so memory stays flat
+//! `IN_MEMORY` moves to an unnamed temporary file, so memory stays flat
 //! whatever the files' sizes.
 
 use std::fs::File;

@@ -13,7 +13,7 @@ use liclog::convert::{ConvertOptions, Converter};
 use liclog::input::{Decoding, Input};
 use liclog::read::ReadOptions;
 use liclog::report::{Report, ReportOptions, Tables, html};
-use liclog::write::{Encoder, EventWriter};
+use liclog::write::EventWriter;
 use liclog::{Error, Format};
 
 use super::batch::{Batch, BatchArgs, Progress};
@@ -262,14 +262,5 @@ impl EventWriter for Feed {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .write(event)
-    }
-    fn encoder(&self) -> Option<Box<dyn Encoder>> {
-        None
-    }
-    fn write_encoded(&mut self, _bytes: &mut Vec<u8>) -> std::io::Result<()> {
-        Ok(())
-    }
-    fn finish(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use liclog::Format;
 use liclog::event::{Event, Kind, is_license_server};
 use liclog::write::vendor::is_usage;
-use liclog::write::{Encoder, EventWriter, WriteOptions, writer_for};
+use liclog::write::{EventWriter, WriteOptions, writer_for};
 
 use super::output::Output;
 
@@ -156,14 +156,6 @@ impl EventWriter for SplitWriter {
                 Ok(())
             }
         }
-    }
-
-    fn encoder(&self) -> Option<Box<dyn Encoder>> {
-        None
-    }
-
-    fn write_encoded(&mut self, _bytes: &mut Vec<u8>) -> io::Result<()> {
-        unreachable!("a split writer has no encoder")
     }
 
     fn finish(&mut self) -> io::Result<()> {

@@ -18,7 +18,7 @@ use std::io;
 
 use crate::event::{Event, Kind, Time};
 use crate::sessions::{End, Engine, Session, Step};
-use crate::write::{Encoder, EventWriter};
+use crate::write::EventWriter;
 
 pub use tables::Tables;
 
@@ -552,17 +552,5 @@ impl EventWriter for Report {
             return Ok(());
         }
         self.step(ev, at)
-    }
-
-    fn encoder(&self) -> Option<Box<dyn Encoder>> {
-        None
-    }
-
-    fn write_encoded(&mut self, _bytes: &mut Vec<u8>) -> io::Result<()> {
-        Ok(())
-    }
-
-    fn finish(&mut self) -> io::Result<()> {
-        Ok(())
     }
 }

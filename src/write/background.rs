@@ -20,8 +20,9 @@ type Drain =
 /// A writer not started yet, with the ends of its channels.
 type Idle = (Drain, mpsc::Receiver<Vec<u8>>, mpsc::Sender<Vec<u8>>);
 
+/// A buffer whose full blocks a thread of its own writes.
 pub struct Background {
-    /// Where the next bytes go; handed over once it reaches [`FLUSH_AT`].
+    /// Where the next bytes go; handed over once it reaches `FLUSH_AT`.
     pub buf: Vec<u8>,
     full: Option<mpsc::SyncSender<Vec<u8>>>,
     empty: mpsc::Receiver<Vec<u8>>,
@@ -63,6 +64,7 @@ impl Background {
         }
     }
 
+    /// Hands the buffer over once it is full.
     pub fn maybe_flush(&mut self) -> io::Result<()> {
         if self.buf.len() >= FLUSH_AT {
             self.hand_over()?;

@@ -5,6 +5,7 @@ use std::io::Write;
 use super::{COLUMNS, CsvWriter, Encoder, WriteOptions, push_extra, push_u64};
 use crate::event::Event;
 
+/// Writes events as canonical CSV.
 #[derive(Clone)]
 pub struct CsvEncoder {
     options: WriteOptions,

@@ -11,6 +11,7 @@ use crate::event::{Event, Kind, Time, is_license_server};
 use crate::format::Format;
 use crate::sessions::Step;
 
+/// Writes events as a FlexNet debug log.
 #[derive(Default)]
 pub struct Flexnet {
     /// The date of the last line written, once one was known.

@@ -5,6 +5,7 @@ use std::io::Write;
 use super::{Encoder, JsonlWriter, WriteOptions, push_extra, push_json_str, push_u64};
 use crate::event::Event;
 
+/// Writes events as canonical JSONL.
 #[derive(Clone)]
 pub struct JsonlEncoder {
     options: WriteOptions,

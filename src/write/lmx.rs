@@ -9,6 +9,7 @@ use crate::event::{Event, Kind, Time, is_license_server};
 use crate::format::Format;
 use crate::sessions::Step;
 
+/// Writes events as an LM-X server log.
 #[derive(Default)]
 pub struct Lmx {
     banner: bool,

@@ -11,6 +11,7 @@ mod jsonl;
 mod lmx;
 mod rlm_report;
 mod sentinel;
+#[doc(hidden)]
 pub mod vendor;
 
 use std::io::{self, Write};
@@ -18,17 +19,27 @@ use std::io::{self, Write};
 use crate::event::{Event, Value};
 use crate::format::Format;
 
+#[doc(hidden)]
 pub use self::background::Background;
+#[doc(hidden)]
 pub use self::csv::CsvEncoder;
 pub(crate) use self::csv::cell as csv_cell;
+#[doc(hidden)]
 pub use self::flexnet::Flexnet;
+#[doc(hidden)]
 pub use self::jsonl::JsonlEncoder;
+#[doc(hidden)]
 pub use self::lmx::Lmx;
+#[doc(hidden)]
 pub use self::rlm_report::RlmReport;
+#[doc(hidden)]
 pub use self::sentinel::Sentinel;
+#[doc(hidden)]
 pub use self::vendor::VendorWriter;
 
+#[doc(hidden)]
 pub type CsvWriter = EncodingWriter<CsvEncoder>;
+#[doc(hidden)]
 pub type JsonlWriter = EncodingWriter<JsonlEncoder>;
 
 /// The canonical columns, in CSV order (`raw` only with `--raw`).
@@ -55,8 +66,10 @@ pub const COLUMNS: [&str; 20] = [
     "raw",
 ];
 
+/// How the writers write.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct WriteOptions {
+    /// Canonical output: add the `raw` column (the line as read).
     pub raw: bool,
     /// CSV for Excel: a UTF-8 BOM and CRLF line ends.
     pub excel: bool,
@@ -64,17 +77,37 @@ pub struct WriteOptions {
     pub strict: bool,
 }
 
+/// Where converted events go. Implement [`EventWriter::write`] (and
+/// [`EventWriter::finish`], if the writer buffers) to receive every event
+/// in input order; or use [`crate::read_events`], which takes a closure.
+///
+/// The other methods let liclog's own byte writers render large inputs on
+/// worker threads; their defaults keep a writer on the plain path, one
+/// event after another.
 pub trait EventWriter {
+    /// Receives one event; line order within each input.
     fn write(&mut self, event: &Event<'_>) -> io::Result<()>;
+    /// Called once after the last event.
+    fn finish(&mut self) -> io::Result<()> {
+        Ok(())
+    }
     /// An encoder producing exactly the bytes `write` would, for events
     /// rendered on another thread and passed to `write_encoded`; `None`
-    /// for a writer that needs every event in order (the vendor formats).
-    fn encoder(&self) -> Option<Box<dyn Encoder>>;
+    /// (the default) for a writer that needs every event in order.
+    #[doc(hidden)]
+    fn encoder(&self) -> Option<Box<dyn Encoder>> {
+        None
+    }
     /// Writes bytes from `encoder()`, leaving `bytes` empty (its buffer
-    /// may be swapped for another one).
-    fn write_encoded(&mut self, bytes: &mut Vec<u8>) -> io::Result<()>;
-    fn finish(&mut self) -> io::Result<()>;
+    /// may be swapped for another one). Called only when `encoder()`
+    /// gave one.
+    #[doc(hidden)]
+    fn write_encoded(&mut self, bytes: &mut Vec<u8>) -> io::Result<()> {
+        let _ = bytes;
+        Err(io::Error::other("this writer renders no bytes"))
+    }
     /// See [`crate::read::Sink::batch_start`].
+    #[doc(hidden)]
     fn batch_start(&mut self) {}
     /// What the output format could not carry: (what, how many events).
     fn losses(&self) -> Vec<(String, u64)> {
@@ -83,6 +116,7 @@ pub trait EventWriter {
 }
 
 /// Turns events into an output format's bytes.
+#[doc(hidden)]
 pub trait Encoder: Send {
     /// What comes before the first event (the CSV header row).
     fn header(&self, _out: &mut Vec<u8>) {}
@@ -91,6 +125,8 @@ pub trait Encoder: Send {
     fn encode(&mut self, event: &Event<'_>, out: &mut Vec<u8>);
 }
 
+/// liclog's writer for `format` (canonical JSONL or CSV, or a vendor
+/// format), writing to `out`.
 pub fn writer_for(
     format: Format,
     out: Box<dyn Write + Send>,
@@ -123,12 +159,14 @@ pub fn writer_for(
     }
 }
 
+#[doc(hidden)]
 pub struct EncodingWriter<E> {
     out: Background,
     encoder: E,
     started: bool,
 }
 
+#[doc(hidden)]
 impl<E: Encoder + Clone + 'static> EncodingWriter<E> {
     pub fn with_encoder(out: Box<dyn Write + Send>, encoder: E) -> Self {
         EncodingWriter {

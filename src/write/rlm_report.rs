@@ -16,6 +16,7 @@ use crate::put;
 use crate::read::rlm_report::PRODUCT;
 use crate::sessions::Step;
 
+/// Writes events as an RLM reportlog.
 #[derive(Default)]
 pub struct RlmReport {
     started: bool,

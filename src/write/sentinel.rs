@@ -13,6 +13,7 @@ use crate::format::Format;
 use crate::put;
 use crate::sessions::{Session, Step};
 
+/// Writes events as a Sentinel RMS usage log.
 #[derive(Default)]
 pub struct Sentinel {
     /// A startup line is in force (written, and no shutdown since).

@@ -8,7 +8,7 @@
 use std::fmt;
 use std::io::{self, Write};
 
-use super::{Background, Encoder, EventWriter};
+use super::{Background, EventWriter};
 use crate::event::{Event, Kind};
 use crate::format::Format;
 use crate::sessions::{Engine, Step};
@@ -196,10 +196,6 @@ impl<T: Target> EventWriter for VendorWriter<T> {
             return Err(io::Error::new(io::ErrorKind::InvalidData, lossy));
         }
         self.out.maybe_flush()
-    }
-
-    fn encoder(&self) -> Option<Box<dyn Encoder>> {
-        None
     }
 
     fn write_encoded(&mut self, bytes: &mut Vec<u8>) -> io::Result<()> {

@@ -121,7 +121,7 @@ pub struct Detector {
 
 /// One thread's memory of the marked ASCII tokens its detector found
 /// clean lately (no shape, no learned name): a direct-mapped table of
-/// tokens up to [`CleanTokens::LONGEST`] bytes, compared whole, so a
+/// tokens up to `CleanTokens::LONGEST` bytes, compared whole, so a
 /// remembered token is one that was checked. A detector's answer for a
 /// token never changes, so a table serves one detector.
 pub struct CleanTokens {

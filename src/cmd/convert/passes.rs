@@ -346,12 +346,7 @@ impl EventWriter for Sequential<'_> {
     fn write(&mut self, event: &liclog::Event<'_>) -> std::io::Result<()> {
         self.0.write(event)
     }
-    fn encoder(&self) -> Option<Box<dyn liclog::write::Encoder>> {
-        None
-    }
-    fn write_encoded(&mut self, bytes: &mut Vec<u8>) -> std::io::Result<()> {
-        self.0.write_encoded(bytes)
-    }
+    /// The inner writer is finished by the pass, after every input.
     fn finish(&mut self) -> std::io::Result<()> {
         Ok(())
     }

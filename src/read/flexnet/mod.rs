@@ -10,7 +10,7 @@
 //! look-back, and a long anchorless start of a file is dated by a second
 //! pass that looks for the first anchor.
 //!
-//! Dated entries are rendered into events in batches ([`render`]), on
+//! Dated entries are rendered into events in batches (`render`), on
 //! worker threads when the sink allows it.
 
 mod frame;
