@@ -4,7 +4,7 @@ mod cmd;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Exit codes, shown in `--help` and the README.
 pub mod exit {
@@ -25,44 +25,9 @@ pub mod exit {
     pub const LEAK: u8 = 6;
 }
 
-const AFTER_HELP: &str = "\
-Exit codes:
-  0  success
-  1  --strict: a line matched no known shape
-  2  bad command line
-  3  an input could not be read to its end (missing file, directory,
-     truncated or corrupt gzip, invalid bytes, a file that shrank while
-     read); everything read before the problem was still written
-  4  the output could not be written; no partial output file is left behind
-  5  an input's format is not recognised, or not supported yet, or
-     canonical input (jsonl, csv) lacks a required column
-  6  anonymize, convert --anonymize, verify: an original identifier would
-     survive in the output; nothing was written
-  130, 143, 129  interrupted by SIGINT, SIGTERM, SIGHUP; no file is left
-
-Examples:
-  liclog convert golden/flexnet/spec-excerpt/input.log
-  liclog convert --to csv -o usage.csv /var/log/flexlm/lmgrd.log*
-  liclog convert -v --to csv -o usage.csv --manifest batch.jsonl /archive/flexlm/
-  liclog convert -o out/ --skip-known batch.jsonl --manifest tonight.jsonl \"logs/**/*.gz\"
-  zcat old.log.gz | liclog convert --from flexnet --date 2019-03-01 -
-  liclog convert --encoding shift_jis --tz Asia/Tokyo lmgrd-jp.log
-  liclog convert --to csv --year 2024 report.log demo.dlog
-  liclog convert -v --to csv -o sentinel.csv lserv.log lserv.log.*
-  liclog convert lmgrd.log | jq -c 'select(.user != \"bob\")' | liclog convert --to csv -
-  liclog report -o report/ --html usage.html --interval 15m /var/log/flexlm/
-  liclog detect /var/log/flexlm/*
-  liclog keygen -o ~/.liclog.key
-  liclog anonymize --key-file ~/.liclog.key -o clean.log lmgrd.log
-  liclog verify clean.log
-  liclog anonymize --key-file ~/.liclog.key --allow 'build[0-9]+[.]corp[.]example' -o clean.log lmgrd.log
-  LICLOG_KEY_FILE=~/.liclog.key liclog anonymize -o outdir/ lserv.log report.log
-  liclog convert --anonymize --key-file ~/.liclog.key --to csv -o usage.csv lmgrd.log
-  liclog convert --def formats/stardrop.toml --to csv sls-useage.log";
-
 #[derive(Parser)]
 #[command(name = "liclog", version, about = "Read, convert and sanitize software-license server logs",
-          after_help = AFTER_HELP, arg_required_else_help = true)]
+          after_help = cmd::help::top(), arg_required_else_help = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -74,26 +39,32 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Convert license-server logs into canonical JSONL or CSV events
-    #[command(after_help = AFTER_HELP)]
+    #[command(after_help = cmd::help::convert())]
     Convert(cmd::convert::Args),
     /// Report sessions, licenses in use over time and true denials, as tables and an HTML report
-    #[command(after_help = AFTER_HELP)]
+    #[command(after_help = cmd::help::report())]
     Report(cmd::report::Args),
     /// Print each input's format, encoding, compression and why
-    #[command(after_help = AFTER_HELP)]
+    #[command(after_help = cmd::help::detect())]
     Detect(cmd::detect::Args),
     /// Rewrite logs in their own format with keyed pseudonyms for every identifying field
-    #[command(after_help = AFTER_HELP)]
+    #[command(after_help = cmd::help::anonymize())]
     Anonymize(cmd::anonymize::Args),
     /// Write a new random anonymization key to a file (mode 0600)
-    #[command(after_help = AFTER_HELP)]
+    #[command(after_help = cmd::help::keygen())]
     Keygen(cmd::anonymize::KeygenArgs),
     /// Check a file for surviving identifiers: by their shape, and (given the ORIGINAL) by name
-    #[command(after_help = AFTER_HELP)]
+    #[command(after_help = cmd::help::verify())]
     Verify(cmd::anonymize::VerifyArgs),
     /// Print the canonical event schema as JSON Schema
-    #[command(after_help = AFTER_HELP)]
+    #[command(after_help = cmd::help::schema())]
     Schema,
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    #[command(after_help = cmd::help::completions())]
+    Completions(cmd::completions::Args),
+    /// Print the manual page of liclog or of one command, in roff (or write them all with -o DIR)
+    #[command(after_help = cmd::help::man())]
+    Man(cmd::man::Args),
 }
 
 fn main() -> ExitCode {
@@ -112,6 +83,8 @@ fn main() -> ExitCode {
         Command::Keygen(args) => cmd::anonymize::keygen(args),
         Command::Verify(args) => cmd::anonymize::verify(args),
         Command::Schema => cmd::schema::run(),
+        Command::Completions(args) => cmd::completions::run(args, Cli::command()),
+        Command::Man(args) => cmd::man::run(args, Cli::command()),
     };
     ExitCode::from(code)
 }

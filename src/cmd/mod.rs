@@ -3,8 +3,11 @@
 pub mod anonymize;
 pub mod batch;
 pub mod cleanup;
+pub mod completions;
 pub mod convert;
 pub mod detect;
+pub mod help;
+pub mod man;
 pub mod output;
 pub mod report;
 pub mod schema;
@@ -48,4 +51,12 @@ impl liclog::convert::Diagnostics for Stderr {
     fn warning(&mut self, message: &str) {
         eprintln!("liclog: warning: {message}");
     }
+}
+
+/// Writes `bytes` to stdout and flushes it.
+pub fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()
 }
