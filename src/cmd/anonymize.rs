@@ -1,12 +1,11 @@
 //! `liclog anonymize`: the same log back, with keyed pseudonyms in place of
 //! every identifying field; and `liclog keygen`, `liclog verify`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use liclog::anon::check::{self, Leak};
-use liclog::anon::detector::{Detector, Finding};
+use liclog::anon::detector::Detector;
 use liclog::anon::fields::Selection;
 use liclog::anon::names::NameSet;
 use liclog::anon::rewrite::{self, Options};
@@ -15,7 +14,11 @@ use liclog::input::Decoding;
 use liclog::read::ReadOptions;
 use liclog::{Error, Format};
 
-use super::output::{Output, Temp, named};
+use super::leaks::{
+    detect_outputs, print_findings, print_leaks, report_leaks, scan_outputs, write_mapping,
+};
+use super::output::{Output, named};
+use super::parse::{parse_class, parse_format};
 use super::report;
 use crate::exit;
 
@@ -28,7 +31,7 @@ pub struct Args {
     #[arg(short, long, value_name = "PATH", default_value = "-")]
     output: String,
     /// Input format; detected per file when omitted
-    #[arg(long, value_name = "FORMAT", value_parser = super::convert::parse_format)]
+    #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
     from: Option<Format>,
     /// Encoding of inputs without a BOM; the output keeps it
     #[arg(long, value_name = "LABEL")]
@@ -54,10 +57,6 @@ pub struct Args {
     /// Log files (plain or gzipped), directories (walked), quoted glob patterns, or - for stdin
     #[arg(value_name = "INPUT", required = true)]
     inputs: Vec<String>,
-}
-
-pub fn parse_class(s: &str) -> Result<Class, String> {
-    Class::parse(s).ok_or_else(|| format!("unknown class {s:?}; classes: user, host, ip, id, text"))
 }
 
 pub fn run(args: Args) -> u8 {
@@ -280,107 +279,6 @@ impl Run<'_> {
     }
 }
 
-/// Where in the outputs (each with the target it is written for) any of
-/// `names` appears: (target as shown, leak).
-pub fn scan_outputs<'a>(
-    outputs: impl IntoIterator<Item = (&'a str, &'a Output)>,
-    decoding: Decoding,
-    names: &NameSet,
-) -> Result<Vec<(String, Leak)>, Error> {
-    let mut leaks = Vec::new();
-    for (target, output) in outputs {
-        let Some(path) = output.written_path() else {
-            continue;
-        };
-        for leak in check::scan(path, decoding, names)? {
-            leaks.push((shown(target).to_string(), leak));
-        }
-    }
-    Ok(leaks)
-}
-
-/// The independent detector over every output: an error (exit 6) on any
-/// finding.
-pub fn detect_outputs<'a>(
-    outputs: impl IntoIterator<Item = (&'a str, &'a Output)>,
-    decoding: Decoding,
-    detector: &mut Detector,
-) -> Result<(), Error> {
-    let mut total = 0;
-    for (target, output) in outputs {
-        let Some(path) = output.written_path() else {
-            continue;
-        };
-        total += detect_in(path, decoding, target, detector)?;
-    }
-    detection_result(total)
-}
-
-/// How an output is named in messages.
-pub fn shown(target: &str) -> &str {
-    if target == "-" { "<stdout>" } else { target }
-}
-
-/// Prints the first findings of the leak check (where, and the class of
-/// name, never the name itself).
-fn print_leaks<'a>(leaks: impl Iterator<Item = (&'a str, &'a Leak)>) {
-    for (target, leak) in leaks.take(20) {
-        eprintln!(
-            "liclog: leak: {target}:{}:{}: an original {} name survives",
-            leak.line,
-            leak.column,
-            leak.class.name()
-        );
-    }
-}
-
-pub fn report_leaks(leaks: &[(String, Leak)]) -> Error {
-    print_leaks(leaks.iter().map(|(t, l)| (t.as_str(), l)));
-    Error::Leak(format!(
-        "{} original identifier(s) would survive in the output; nothing was written \
-         (use --also FIELD to replace the field they are in)",
-        leaks.len()
-    ))
-}
-
-/// `class,original,pseudonym`, written atomically with mode 0600.
-pub fn write_mapping(path: &Path, shared: &Shared) -> Result<(), Error> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let fail = |e| named(Error::Write(e), &path.to_string_lossy());
-    let mut temp = Temp::new(
-        tempfile::Builder::new()
-            .prefix(".liclog-mapping-")
-            .tempfile_in(dir)
-            .map_err(fail)?,
-    );
-    let mut text = String::from("class,original,pseudonym\n");
-    for (class, original, pseudonym) in shared.mapping() {
-        text.push_str(&format!(
-            "{},{},{}\n",
-            class.name(),
-            csv_cell(&original),
-            pseudonym
-        ));
-    }
-    temp.as_file_mut()
-        .write_all(text.as_bytes())
-        .map_err(fail)?;
-    // NamedTempFile is created 0600 and keeps that mode when persisted.
-    temp.persist(path).map_err(fail)?;
-    Ok(())
-}
-
-fn csv_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 #[derive(clap::Args)]
 pub struct KeygenArgs {
     /// Where to write the new key (must not exist; created with mode 0600)
@@ -409,7 +307,7 @@ pub fn keygen(args: KeygenArgs) -> u8 {
 #[derive(clap::Args)]
 pub struct VerifyArgs {
     /// Format of ORIGINAL; detected when omitted
-    #[arg(long, value_name = "FORMAT", value_parser = super::convert::parse_format)]
+    #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
     from: Option<Format>,
     /// Encoding of inputs without a BOM
     #[arg(long, value_name = "LABEL")]
@@ -478,45 +376,4 @@ fn check(args: VerifyArgs) -> Result<u8, Error> {
         None => eprintln!("liclog: verify: no identifier-shaped token in {checked}"),
     }
     Ok(exit::OK)
-}
-
-/// Runs the detector over the output written at `path` for `target`,
-/// prints what it finds, and returns how many.
-fn detect_in(
-    path: &Path,
-    decoding: Decoding,
-    target: &str,
-    detector: &mut Detector,
-) -> Result<usize, Error> {
-    let findings = check::detect(path, decoding, detector)?;
-    print_findings(shown(target), &findings);
-    Ok(findings.len())
-}
-
-/// Exit 6 when the detector found anything in the output.
-fn detection_result(findings: usize) -> Result<(), Error> {
-    if findings == 0 {
-        return Ok(());
-    }
-    Err(Error::Leak(format!(
-        "{findings} identifier-shaped token(s) would survive in the output; nothing was written \
-         (use --also FIELD to replace the field they are in, or --allow PATTERN for a token \
-         that names nobody)"
-    )))
-}
-
-/// Prints the first findings of the detector (where and what shape, never
-/// the token itself).
-fn print_findings(target: &str, findings: &[Finding]) {
-    for f in findings.iter().take(20) {
-        eprintln!(
-            "liclog: leak: {target}:{}:{}: {} survives",
-            f.line,
-            f.column,
-            f.shape.described()
-        );
-    }
-    if findings.len() > 20 {
-        eprintln!("liclog: leak: {} more not shown", findings.len() - 20);
-    }
 }

@@ -17,8 +17,9 @@ use liclog::write::WriteOptions;
 use liclog::{Error, Format};
 
 use self::passes::{Layout, Outcome, Pass, Run};
-use super::anonymize::{detect_outputs, scan_outputs};
 use super::batch::{Batch, BatchArgs};
+use super::leaks::{detect_outputs, report_leaks, scan_outputs, write_mapping};
+use super::parse::{parse_class, parse_date, parse_format, parse_zone};
 use super::{code_of, report};
 use crate::exit;
 
@@ -70,7 +71,7 @@ pub struct Args {
     #[arg(long, value_name = "PATH", requires = "anonymize")]
     key_file: Option<std::path::PathBuf>,
     /// With --anonymize: leave these classes as they are (user, host, ip, id, text)
-    #[arg(long, value_name = "CLASSES", value_delimiter = ',', value_parser = super::anonymize::parse_class, requires = "anonymize")]
+    #[arg(long, value_name = "CLASSES", value_delimiter = ',', value_parser = parse_class, requires = "anonymize")]
     keep: Vec<liclog::anon::Class>,
     /// With --anonymize: also replace this field (a column such as feature, or an extra key); repeatable
     #[arg(long, value_name = "FIELD", requires = "anonymize")]
@@ -92,18 +93,6 @@ pub struct Args {
     /// Log files (plain or gzipped), directories (walked), quoted glob patterns ("logs/**/*.gz"), or - for stdin. The files of one server are read in the order of their first dated event; a Sentinel series (lserv.log, lserv.log.NN) in startup order
     #[arg(value_name = "INPUT", required = true)]
     inputs: Vec<String>,
-}
-
-pub fn parse_format(s: &str) -> Result<Format, String> {
-    Format::parse(s).map_err(|e| e.to_string())
-}
-
-fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
-    s.parse().map_err(|e| format!("expected YYYY-MM-DD: {e}"))
-}
-
-fn parse_zone(s: &str) -> Result<Zone, String> {
-    Zone::parse(s)
 }
 
 pub fn run(args: Args) -> u8 {
@@ -228,7 +217,7 @@ fn convert(args: Args) -> Result<u8, Error> {
             done = run.pass(true)?;
             let leaks = scan_outputs(done.each(), Decoding::default(), &shared.all_names())?;
             if !leaks.is_empty() {
-                return Err(super::anonymize::report_leaks(&leaks));
+                return Err(report_leaks(&leaks));
             }
         }
         shared.teach(&mut detector);
@@ -246,7 +235,7 @@ fn convert(args: Args) -> Result<u8, Error> {
             .map_err(|e| super::output::named(Error::Write(e), &target))?;
     }
     if let (Some(shared), Some(path)) = (&shared, &args.mapping) {
-        super::anonymize::write_mapping(path, shared)?;
+        write_mapping(path, shared)?;
     }
     let records = run.records(&outcomes);
     super::batch::overlap_warnings(plan, &records);

@@ -24,7 +24,7 @@ use crate::exit;
 #[derive(clap::Args)]
 pub struct Args {
     /// Input format; detected per file when omitted (a user-defined format's name too, see --def)
-    #[arg(long, value_name = "FORMAT", value_parser = super::convert::parse_format)]
+    #[arg(long, value_name = "FORMAT", value_parser = super::parse::parse_format)]
     from: Option<Format>,
     /// Write the tables sessions, usage, denials and summary into directory DIR (atomically); without -o or --html the summary goes to stdout
     #[arg(short, long, value_name = "DIR")]

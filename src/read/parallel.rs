@@ -6,6 +6,15 @@
 //! whose workers render them with their own [`Encoder`]; the results come
 //! back to the sink in input order, with their warnings and counts, so the
 //! output is byte for byte what the sequential path writes.
+//!
+//! Why threads of its own and not rayon's pool (which `batch` uses): this
+//! is a pipeline, not a fork-join. Each worker waits on a bounded inbox for
+//! the next batch while the reader is still reading, and the results are
+//! taken back round-robin, which keeps them in input order and memory flat
+//! (at most `QUEUED_PER_WORKER` batches per worker). rayon's tasks must not
+//! block, and `par_iter` needs the batches up front; over rayon the same
+//! channels would hold its threads for the whole input, starving the batch
+//! conversion that runs on them.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};

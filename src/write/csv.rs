@@ -1,4 +1,10 @@
 //! RFC 4180 CSV with a header row; `extra` is a JSON text cell.
+//!
+//! Hand-written rather than the csv crate's `Writer`: on the same 500,000
+//! rows, single-threaded, with identical bytes, this took 145–193 ms
+//! against 199–209 ms, and it writes straight into the batch buffers the
+//! worker threads render (`read::parallel`), with the quoting decided once
+//! per line (`PlainLine`) instead of once per cell.
 
 use std::io::Write;
 
@@ -82,8 +88,8 @@ fn excel_cell(b: &mut Vec<u8>, value: &[u8], scratch: &mut Vec<u8>) {
     }
 }
 
-/// A cell, quoted only when it must be.
-pub(crate) fn cell(b: &mut Vec<u8>, value: &[u8]) {
+/// A cell, quoted only when it must be (RFC 4180).
+pub fn cell(b: &mut Vec<u8>, value: &[u8]) {
     if !needs_quotes(value) {
         b.extend_from_slice(value);
         return;
