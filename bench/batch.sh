@@ -12,8 +12,13 @@ cd "$(dirname "$0")/.."
 files=${1:-200}
 lines=${2:-3000000}
 runs=${RUNS:-5}
-shared=$(cd .. && pwd)/shared/bench
+shared=${LICLOG_BENCH:-$(cd .. && pwd)/shared/bench}
 out=${BENCH_DIR:-bench/out}
+if [ ! -f "$shared/gen_flexlm.py" ] || ! command -v python3 > /dev/null || [ ! -x /usr/bin/time ]; then
+    echo "bench/batch.sh: cannot run; needs $shared/gen_flexlm.py (clone with ../shared beside" \
+        "the repository, or set LICLOG_BENCH=DIR), python3 and GNU time (/usr/bin/time)" >&2
+    exit 2
+fi
 mkdir -p "$out"
 cargo build --release --quiet
 bin=$PWD/target/release/liclog

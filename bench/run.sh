@@ -2,15 +2,31 @@
 # Throughput and peak memory of `liclog convert --to csv`, against the
 # hand-written Python baseline and `gzip -dc`, measured in the same run.
 #
-#   bench/run.sh [LINES]      (default 5000000; needs ../shared/bench, python3, gzip, GNU time)
+#   bench/run.sh [LINES]      (default 5000000; needs ../shared/bench or LICLOG_BENCH=DIR,
+#                              python3, gzip, GNU time; says which is missing)
 #
 # Each command runs RUNS times (default 3); the best wall time counts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lines=${1:-5000000}
 runs=${RUNS:-3}
-shared=$(cd .. && pwd)/shared/bench
+shared=${LICLOG_BENCH:-$(cd .. && pwd)/shared/bench}
 out=${BENCH_DIR:-bench/out}
+
+# Say what is missing before any work, rather than fail halfway.
+missing=()
+for f in gen_flexlm.py py_flexlm_to_csv.py; do
+    [ -f "$shared/$f" ] || missing+=("$shared/$f (the generator and Python baseline: clone with ../shared beside the repository, or set LICLOG_BENCH=DIR)")
+done
+for tool in python3 gzip cargo; do
+    command -v "$tool" > /dev/null || missing+=("$tool (on PATH)")
+done
+[ -x /usr/bin/time ] || missing+=("/usr/bin/time (GNU time: apt install time)")
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "bench/run.sh: cannot run; missing:" >&2
+    printf '  - %s\n' "${missing[@]}" >&2
+    exit 2
+fi
 mkdir -p "$out"
 
 cargo build --release --quiet
