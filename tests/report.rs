@@ -102,6 +102,15 @@ fn hand_computed_sessions_peaks_hours_and_true_denials() {
     };
     assert_eq!(mean("2024-03-04T09:00:00"), ("2".into(), "1.5".into()));
     assert_eq!(mean("2024-03-04T10:00:00"), ("5".into(), "3.983".into()));
+    // alice's session crosses midnight: 1 in use when 2024-03-05 begins.
+    let next_day = usage
+        .iter()
+        .find(|r| r["interval_start"] == "2024-03-05T00:00:00")
+        .unwrap();
+    assert_eq!(
+        (&next_day["day_peak"][..], &next_day["day_peak_time"][..]),
+        ("1", "2024-03-05T00:00:00")
+    );
     let denials = table(&d.path().join("out/denials.csv"));
     let by_user: Vec<(String, String)> = denials
         .iter()
@@ -282,4 +291,35 @@ fn heat_map_days_and_anonymized_reports() {
         }
         assert!(text.contains("u-"), "{file}");
     }
+}
+
+/// Two servers' logs in one report: a session still open when a log ends
+/// is held until that log's last line, not until the other log's.
+#[test]
+fn open_sessions_end_with_their_own_servers_log() {
+    let short = "\
+9:00:00 (lmgrd) FlexNet Licensing (v11.16.2.0 build 242433 x64_lsb) started on lic01 (linux) (3/14/2024)
+9:00:00 (MLM) OUT: \"MATLAB\" alice@ws1
+10:00:00 (MLM) OUT: \"MATLAB\" bob@ws2
+10:00:00 (MLM) IN: \"MATLAB\" bob@ws2
+";
+    let long = "\
+9:00:00 (lmgrd) FlexNet Licensing (v11.16.2.0 build 242433 x64_lsb) started on lic02 (linux) (3/14/2024)
+9:00:00 (MLM) OUT: \"SIMULINK\" carol@ws3
+19:00:00 (MLM) IN: \"SIMULINK\" carol@ws3
+";
+    let d = common::dir_with(&[("a.log", short.as_bytes()), ("b.log", long.as_bytes())]);
+    let o = liclog(&["report", "-o", "out", "a.log", "b.log"], d.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let summary = table(&d.path().join("out/summary.csv"));
+    let hours: BTreeMap<String, String> = summary
+        .iter()
+        .map(|r| (r["feature"].clone(), r["license_hours"].clone()))
+        .collect();
+    // alice: 9:00 to lic01's last line at 10:00, plus bob's 0 h.
+    assert_eq!(hours["MATLAB"], "1.0");
+    assert_eq!(hours["SIMULINK"], "10.0");
+    let usage = table(&d.path().join("out/usage.csv"));
+    let matlab_cells = usage.iter().filter(|r| r["feature"] == "MATLAB").count();
+    assert_eq!(matlab_cells, 2, "MATLAB is in use 9:00 to 10:00 only");
 }

@@ -222,7 +222,7 @@ fn report(args: Args) -> Result<u8, Error> {
     }
     if let Some(path) = &args.html {
         let target = path.to_string_lossy().into_owned();
-        let title = format!("License usage: {}", args.inputs.join(", "));
+        let title = title(&args.inputs);
         let page = html::render(&finished.report, &title);
         let output = Output::create(&target).map_err(|e| named(Error::Write(e), &target))?;
         let mut w = output.writer().map_err(Error::Write)?;
@@ -250,6 +250,21 @@ fn report(args: Args) -> Result<u8, Error> {
         code = exit::INPUT;
     }
     Ok(code)
+}
+
+/// The page's title: the inputs' file names, the first few of many.
+fn title(inputs: &[String]) -> String {
+    let names: Vec<String> = inputs
+        .iter()
+        .map(|i| match std::path::Path::new(i).file_name() {
+            Some(name) if i != "-" => name.to_string_lossy().into_owned(),
+            _ => i.clone(),
+        })
+        .collect();
+    match names.len() {
+        0..=3 => format!("License usage: {}", names.join(", ")),
+        n => format!("License usage: {}, … ({n} inputs)", names[..2].join(", ")),
+    }
 }
 
 /// The report behind a lock, so that the anonymizer can own a writer

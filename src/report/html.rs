@@ -12,6 +12,10 @@ const LEFT: f64 = 48.0;
 const BOTTOM: f64 = 24.0;
 const TOP_FEATURES: usize = 8;
 const TOP_USERS: usize = 15;
+/// Steps or bars a chart draws at most: about one per pixel pair. A
+/// longer series is merged into wider steps, so that years of hourly
+/// intervals stay a small file that any mail client opens.
+const MAX_MARKS: usize = 380;
 
 /// Text for HTML and XML: `&`, `<`, `>` and quotes escaped.
 pub fn escape(text: &str) -> String {
@@ -68,7 +72,7 @@ pub fn render(r: &Report, title: &str) -> String {
         .iter()
         .map(|(d, n)| (iso(*d)[..10].to_string(), *n as f64))
         .collect();
-    bars(&mut h, "All features", &denials, "denials");
+    bars(&mut h, "All features", &denials, "denials", |a, b| a + b);
     h.push_str("<h2>When licenses are used</h2>\n");
     heat_map(&mut h, r);
     h.push_str("<h2>Top users by license-hours</h2>\n");
@@ -81,7 +85,7 @@ const STYLE: &str = "body{font:14px/1.4 system-ui,-apple-system,'Segoe UI',sans-
 h1{font-size:1.6em;margin-bottom:0}h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #d5dbe3;padding-bottom:.2em}\
 .sub,.foot{color:#5b6775}table{border-collapse:collapse;width:100%;font-size:13px}\
 th,td{padding:4px 6px;border-bottom:1px solid #e4e8ee;text-align:right}th:first-child,td:first-child,th:nth-child(2),td:nth-child(2){text-align:left}\
-th{background:#f3f5f8}svg{display:block;margin:.5em 0 1.2em}svg text{font:11px system-ui,sans-serif;fill:#5b6775}\
+th{background:#f3f5f8}td{overflow-wrap:anywhere}svg{display:block;margin:.5em 0 1.2em}svg text{font:11px system-ui,sans-serif;fill:#5b6775}\
 figure{margin:0}figcaption{font-weight:600;margin-top:.6em}";
 
 fn summary(h: &mut String, r: &Report) {
@@ -140,9 +144,23 @@ fn in_use_chart(h: &mut String, r: &Report, id: u32) {
         .map(|((_, b), c)| (*b, c.max))
         .collect();
     points.sort_unstable();
-    let (Some(first), Some(last)) = (points.first(), points.last()) else {
+    let (Some(first), Some(last)) = (points.first().copied(), points.last().copied()) else {
         return;
     };
+    let interval = r.options().interval;
+    let spanned = ((last.0 - first.0) / interval + 1) as usize;
+    let step = interval * spanned.div_ceil(MAX_MARKS).max(1) as i64;
+    if step > interval {
+        let mut merged: Vec<(i64, u64)> = Vec::new();
+        for (b, v) in points {
+            let b = b.div_euclid(step) * step;
+            match merged.last_mut() {
+                Some(m) if m.0 == b => m.1 = m.1.max(v),
+                _ => merged.push((b, v)),
+            }
+        }
+        points = merged;
+    }
     let licenses = r.totals.get(id as usize).and_then(|t| t.licenses);
     let top = points
         .iter()
@@ -151,7 +169,8 @@ fn in_use_chart(h: &mut String, r: &Report, id: u32) {
         .unwrap_or(0)
         .max(licenses.unwrap_or(0))
         .max(1) as f64;
-    let (t0, t1) = (first.0 as f64, (last.0 + r.options().interval) as f64);
+    let (first, last) = (points[0], points[points.len() - 1]);
+    let (t0, t1) = (first.0 as f64, (last.0 + step) as f64);
     let x = |t: f64| LEFT + (t - t0) / (t1 - t0).max(1.0) * (WIDTH - LEFT - 8.0);
     let y = |v: f64| 8.0 + (1.0 - v / top) * (HEIGHT - BOTTOM - 8.0);
     let mut path = String::new();
@@ -178,15 +197,23 @@ fn in_use_chart(h: &mut String, r: &Report, id: u32) {
             y(prev as f64),
             x(*b as f64),
             y(*v as f64),
-            x((*b + r.options().interval) as f64),
+            x((*b + step) as f64),
             y(*v as f64)
         );
         prev = *v;
-        prev_end = Some(*b + r.options().interval);
+        prev_end = Some(*b + step);
     }
+    let per = if step > interval {
+        format!(
+            " <span class=\"sub\">(highest per {})</span>",
+            span_text(step)
+        )
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         h,
-        "<figure><figcaption>{}</figcaption>",
+        "<figure><figcaption>{}{per}</figcaption>",
         escape(&caption(key))
     );
     svg_open(h, HEIGHT);
@@ -195,7 +222,7 @@ fn in_use_chart(h: &mut String, r: &Report, id: u32) {
         top,
         &y,
         &iso(first.0),
-        &iso(last.0 + r.options().interval),
+        (&iso(last.0 + step), WIDTH - 8.0),
     );
     let _ = writeln!(
         h,
@@ -221,12 +248,61 @@ fn peak_chart(h: &mut String, r: &Report, id: u32) {
         .into_iter()
         .map(|(d, peak, _)| (iso(d)[..10].to_string(), peak as f64))
         .collect();
-    bars(h, &caption(r.feature_name(id)), &bars_of, "licenses");
+    bars(
+        h,
+        &caption(r.feature_name(id)),
+        &bars_of,
+        "licenses",
+        f64::max,
+    );
 }
 
-/// A bar chart of labelled values.
-fn bars(h: &mut String, title: &str, values: &[(String, f64)], unit: &str) {
-    let _ = writeln!(h, "<figure><figcaption>{}</figcaption>", escape(title));
+/// `span_text(7200)` is `2 h`.
+fn span_text(seconds: i64) -> String {
+    match seconds {
+        s if s % 86_400 == 0 => format!("{} d", s / 86_400),
+        s if s % 3600 == 0 => format!("{} h", s / 3600),
+        s if s % 60 == 0 => format!("{} min", s / 60),
+        s => format!("{s} s"),
+    }
+}
+
+/// A bar chart of labelled values. More than [`MAX_MARKS`] are merged, by
+/// `merge`, into bars of several consecutive values each, labelled with
+/// the first one's label.
+fn bars(
+    h: &mut String,
+    title: &str,
+    values: &[(String, f64)],
+    unit: &str,
+    merge: fn(f64, f64) -> f64,
+) {
+    let per = values.len().div_ceil(MAX_MARKS).max(1);
+    let merged: Vec<(String, f64)>;
+    let values = if per > 1 {
+        merged = values
+            .chunks(per)
+            .map(|c| {
+                (
+                    c[0].0.clone(),
+                    c.iter().map(|v| v.1).reduce(merge).unwrap_or(0.0),
+                )
+            })
+            .collect();
+        &merged[..]
+    } else {
+        values
+    };
+    let per_text = if per > 1 {
+        format!(" <span class=\"sub\">(each bar: {per} days with data)</span>")
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        h,
+        "<figure><figcaption>{}{per_text}</figcaption>",
+        escape(title)
+    );
     if values.is_empty() {
         h.push_str("<p class=\"sub\">None.</p></figure>\n");
         return;
@@ -234,8 +310,16 @@ fn bars(h: &mut String, title: &str, values: &[(String, f64)], unit: &str) {
     let top = values.iter().map(|v| v.1).fold(1.0_f64, f64::max);
     let y = |v: f64| 8.0 + (1.0 - v / top) * (HEIGHT - BOTTOM - 8.0);
     svg_open(h, HEIGHT);
-    axis(h, top, &y, &values[0].0, &values[values.len() - 1].0);
-    let step = (WIDTH - LEFT - 8.0) / values.len() as f64;
+    // A few bars stay bar-shaped rather than filling the width.
+    let step = ((WIDTH - LEFT - 8.0) / values.len() as f64).min(36.0);
+    let last = if values.len() > 1 {
+        &values[values.len() - 1].0[..]
+    } else {
+        ""
+    };
+    // Far enough from the first label not to overlap it.
+    let end = (LEFT + values.len() as f64 * step).max(LEFT + 200.0);
+    axis(h, top, &y, &values[0].0, (last, end));
     for (i, (label, v)) in values.iter().enumerate() {
         let _ = writeln!(
             h,
@@ -259,7 +343,8 @@ fn svg_open(h: &mut String, height: f64) {
 }
 
 /// The value axis (0 and the top) and the first and last time labels.
-fn axis(h: &mut String, top: f64, y: &dyn Fn(f64) -> f64, from: &str, to: &str) {
+/// The axes, the top value, and the first and last labels (`to` ending at `to_x`).
+fn axis(h: &mut String, top: f64, y: &dyn Fn(f64) -> f64, from: &str, (to, to_x): (&str, f64)) {
     let base = HEIGHT - BOTTOM;
     let _ = writeln!(
         h,
@@ -275,7 +360,7 @@ fn axis(h: &mut String, top: f64, y: &dyn Fn(f64) -> f64, from: &str, to: &str) 
         LEFT - 4.0,
         HEIGHT - 6.0,
         escape(from),
-        WIDTH - 8.0,
+        to_x,
         HEIGHT - 6.0,
         escape(to)
     );

@@ -179,8 +179,13 @@ pub struct Report {
     /// License-seconds per user id.
     pub user_seconds: HashMap<u32, f64>,
     pending: VecDeque<Pending>,
-    /// The latest time seen: open sessions end here.
+    /// The latest time seen.
     pub last: Option<i64>,
+    /// The latest time seen per server name: its sessions still open at
+    /// the end of the input end there, not at another server's last line.
+    server_last: Vec<(String, i64)>,
+    /// The index in `server_last` of the last event's server.
+    last_server: usize,
     /// Events without a date (no place on the time axis).
     pub undated: u64,
     /// The last date met and its day number (most events share it).
@@ -204,6 +209,8 @@ impl Report {
             user_seconds: HashMap::default(),
             pending: VecDeque::new(),
             last: None,
+            server_last: Vec::new(),
+            last_server: 0,
             undated: 0,
             day_cache: None,
         }
@@ -252,6 +259,7 @@ impl Report {
 
     fn step(&mut self, ev: &Event<'_>, at: i64) -> io::Result<()> {
         self.last = Some(self.last.map_or(at, |l| l.max(at)));
+        self.saw_server(ev.server.unwrap_or(""), at);
         self.settle_denials(at);
         match ev.kind {
             Kind::Product => {
@@ -310,6 +318,31 @@ impl Report {
         Ok(())
     }
 
+    fn saw_server(&mut self, server: &str, at: i64) {
+        let i = match self.server_last.get(self.last_server) {
+            Some((name, _)) if name == server => self.last_server,
+            _ => match self.server_last.iter().position(|(name, _)| name == server) {
+                Some(i) => i,
+                None => {
+                    self.server_last.push((server.to_string(), at));
+                    self.server_last.len() - 1
+                }
+            },
+        };
+        self.last_server = i;
+        let last = &mut self.server_last[i].1;
+        *last = (*last).max(at);
+    }
+
+    /// Where `server`'s log ends: its last time, else the last of all.
+    fn end_of(&self, server: &str) -> Option<i64> {
+        self.server_last
+            .iter()
+            .find(|(name, _)| name == server)
+            .map(|(_, at)| *at)
+            .or(self.last)
+    }
+
     fn bucket(&self, at: i64) -> i64 {
         at.div_euclid(self.options.interval) * self.options.interval
     }
@@ -317,7 +350,7 @@ impl Report {
     /// A session of feature `id` ended: its row, and its license-hours.
     fn ended(&mut self, s: &Session, id: u32, end: Option<i64>, why: End) -> io::Result<()> {
         let start = s.start.as_ref().and_then(|t| self.seconds(t));
-        let end = end.or(self.last);
+        let end = end.or_else(|| self.end_of(s.holder.server.as_deref().unwrap_or("")));
         if let (Some(a), Some(b)) = (start, end) {
             let held = (b - a).max(0) as f64 * s.holder.count as f64;
             self.totals(id).license_seconds += held;
@@ -372,6 +405,13 @@ impl Report {
             let weekday = (day + 3).rem_euclid(7) as usize;
             let hour = (t.rem_euclid(86_400) / 3600) as usize;
             self.heat[weekday][hour] += part;
+            if t > from && t.rem_euclid(86_400) == 0 {
+                // Held across midnight: the new day's use starts at `count`.
+                let peak = self.days.entry((id, t)).or_insert((0, t));
+                if count > peak.0 {
+                    *peak = (count, t);
+                }
+            }
             t = end;
         }
     }
@@ -436,13 +476,13 @@ impl Report {
     /// Ends the report: open sessions, the last stretch of use, the
     /// denials still in their window, and the tables.
     pub fn end(mut self) -> io::Result<Finished> {
-        let last = self.last;
         for s in std::mem::take(&mut self.engine).finish() {
             let id = self.id_of(s.holder.server.as_deref(), s.holder.feature.as_deref());
-            self.ended(&s, id, last, End::Open)?;
+            self.ended(&s, id, None, End::Open)?;
         }
-        if let Some(last) = last {
-            for (id, (count, since)) in std::mem::take(&mut self.now).into_iter().enumerate() {
+        for (id, (count, since)) in std::mem::take(&mut self.now).into_iter().enumerate() {
+            let server = &self.ids.feature_names[id].0;
+            if let Some(last) = self.end_of(server) {
                 self.integrate(id as u32, count, since, last);
             }
         }
