@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::io;
 
-use crate::convert::{ConvertOptions, Converter, Diagnostics, WARNINGS_SHOWN};
+use crate::convert::{ConvertOptions, Converter, Diagnostics};
 use crate::error::Result;
 use crate::event::Event;
 use crate::format::Format;
@@ -89,12 +89,12 @@ impl<F: FnMut(&Event<'_>)> EventWriter for Each<F> {
     }
 }
 
+/// Every warning the converter gives: it shows the first twenty of an
+/// input and then how many more, so this stays short.
 struct Collected(Vec<String>);
 
 impl Diagnostics for Collected {
     fn warning(&mut self, message: &str) {
-        if self.0.len() <= WARNINGS_SHOWN {
-            self.0.push(message.to_string());
-        }
+        self.0.push(message.to_string());
     }
 }

@@ -27,8 +27,7 @@ pub fn run(args: Args, command: Command) -> u8 {
     }
 }
 
-fn man(args: Args, command: Command) -> Result<(), Error> {
-    let mut command = command;
+fn man(args: Args, mut command: Command) -> Result<(), Error> {
     command.build();
     if let Some(dir) = &args.output {
         std::fs::create_dir_all(dir).map_err(|e| named(Error::Write(e), &dir.to_string_lossy()))?;

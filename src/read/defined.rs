@@ -75,19 +75,10 @@ impl DefinedReader {
         if let Some(t) = ev.time.as_mut() {
             Zone::apply(self.zone.as_mut(), t);
         }
-        let named = groups
-            .iter()
-            .find_map(|c| c.name("server"))
-            .map(|m| m.as_str());
-        if let Some(server) = named {
-            self.server = Some(server.to_string());
-        }
-        let named = groups
-            .iter()
-            .find_map(|c| c.name("daemon"))
-            .map(|m| m.as_str());
-        if let Some(daemon) = named {
-            self.daemon = Some(daemon.to_string());
+        for (group, sticky) in [("server", &mut self.server), ("daemon", &mut self.daemon)] {
+            if let Some(named) = groups.iter().find_map(|c| c.name(group)) {
+                *sticky = Some(named.as_str().to_string());
+            }
         }
         ev.server = ev.server.or(self.server.as_deref());
         ev.daemon = ev.daemon.or(self.daemon.as_deref());
