@@ -161,7 +161,17 @@ pub fn parse_mdy(s: &str) -> Option<Date> {
     if y.len() <= 2 {
         year += if year < 70 { 2000 } else { 1900 };
     }
-    Date::new(year, m, d).ok()
+    Date::new(year, m, d).ok().and_then(plausible)
+}
+
+/// The years a license log can hold: a date outside them is a corrupt or
+/// mistyped one (`-2019`, `1/4/-19`), and the line is left undated rather
+/// than placed in year 19 or −2019.
+pub const YEARS: std::ops::RangeInclusive<i16> = 1970..=2100;
+
+/// `date` when its year is in [`YEARS`].
+pub fn plausible(date: Date) -> Option<Date> {
+    YEARS.contains(&date.year()).then_some(date)
 }
 
 /// English month abbreviation (`Jan`) to its number.

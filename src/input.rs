@@ -3,7 +3,7 @@
 //! a BOM or `--encoding` label decides how bytes become UTF-8.
 
 use std::fs::File;
-use std::io::{self, BufRead, Cursor, Read};
+use std::io::{self, BufRead, Cursor, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
@@ -103,12 +103,30 @@ pub fn spool(name: &str) -> Result<()> {
         offset: 0,
         source,
     };
-    let mut temp = tempfile::tempfile().map_err(io_err)?;
-    if name == "-" {
-        io::copy(&mut io::stdin().lock(), &mut temp).map_err(io_err)?;
+    // A full or missing temporary directory is a write error that says
+    // where, never a read error of the input.
+    let temp_err = |source| Error::WriteTo {
+        target: format!(
+            "a temporary copy of {name} in {}",
+            std::env::temp_dir().display()
+        ),
+        source,
+    };
+    let mut temp = tempfile::tempfile().map_err(temp_err)?;
+    let mut from: Box<dyn Read> = if name == "-" {
+        Box::new(io::stdin().lock())
     } else {
-        let mut from = open_path(&path)?;
-        io::copy(&mut from, &mut temp).map_err(io_err)?;
+        Box::new(open_path(&path)?)
+    };
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io_err(e)),
+        };
+        temp.write_all(&buf[..n]).map_err(temp_err)?;
     }
     spools.push((name.to_string(), Arc::new(temp)));
     Ok(())

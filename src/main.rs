@@ -1,5 +1,14 @@
 //! The `liclog` command line: a thin front end over the library.
 
+/// `eprintln!` that never panics: a closed stderr (`2>&1 | head`) must not
+/// stop the work, so a diagnostic that cannot be written is dropped.
+macro_rules! diag {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod cmd;
 
 use std::process::ExitCode;
@@ -86,6 +95,10 @@ fn main() -> ExitCode {
         Command::Completions(args) => cmd::completions::run(args, Cli::command()),
         Command::Man(args) => cmd::man::run(args, Cli::command()),
     };
+    if code != exit::OK {
+        // A failed run leaves no directory it made for its outputs behind.
+        cmd::cleanup::remove_new_dirs();
+    }
     ExitCode::from(code)
 }
 

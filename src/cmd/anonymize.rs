@@ -75,12 +75,13 @@ fn anonymize(mut args: Args) -> Result<u8, Error> {
         .collect();
     let (found, expand_failures) = expand_inputs(&args, own, decoding)?;
     args.inputs = found.iter().map(|f| f.name.clone()).collect();
+    super::output::protect_inputs(args.inputs.iter().map(String::as_str));
     let relative: Vec<PathBuf> = found.into_iter().map(|f| f.relative).collect();
     // Bad patterns fail before any work.
     let mut detector = Detector::new(&args.allow).map_err(Error::Usage)?;
     let (key, warning) = Key::from_option_or_env(args.key_file.as_deref())?;
     if let Some(w) = warning {
-        eprintln!("liclog: warning: {w}");
+        diag!("liclog: warning: {w}");
     }
     let selection = Selection {
         keep: args.keep,
@@ -103,7 +104,8 @@ fn anonymize(mut args: Args) -> Result<u8, Error> {
     let into_dir =
         args.output != "-" && (args.output.ends_with('/') || Path::new(&args.output).is_dir());
     if into_dir {
-        std::fs::create_dir_all(&args.output).map_err(|e| named(Error::Write(e), &args.output))?;
+        super::cleanup::create_dir_all(Path::new(&args.output))
+            .map_err(|e| named(Error::Write(e), &args.output))?;
     }
     let targets: Vec<String> = if into_dir {
         let paths = super::targets::in_dir(&args.output, &args.inputs, &relative)?;
@@ -187,7 +189,7 @@ fn expand_inputs(
     };
     let expanded = liclog::batch::walk::expand(&args.inputs, &options)?;
     for w in &expanded.warnings {
-        eprintln!("liclog: warning: {w}");
+        diag!("liclog: warning: {w}");
     }
     let mut found = Vec::new();
     for f in expanded.files {
@@ -196,11 +198,11 @@ fn expand_inputs(
                 .map(|i| liclog::detect::detect(&i).format);
             match format {
                 Ok(None) => {
-                    eprintln!("liclog: warning: {}: skipped: not a log", f.name);
+                    diag!("liclog: warning: {}: skipped: not a log", f.name);
                     continue;
                 }
                 Ok(Some(Format::Jsonl | Format::Csv)) => {
-                    eprintln!("liclog: warning: {}: skipped: liclog's own output", f.name);
+                    diag!("liclog: warning: {}: skipped: liclog's own output", f.name);
                     continue;
                 }
                 _ => {}
@@ -239,7 +241,7 @@ impl Run<'_> {
                     && let Some(parent) = Path::new(target).parent()
                 {
                     // A mirrored input path: its directories, once.
-                    std::fs::create_dir_all(parent).map_err(|e| named(Error::Write(e), target))?;
+                    super::cleanup::create_dir_all(parent).map_err(|e| named(Error::Write(e), target))?;
                 }
                 let output = if self.verify {
                     Output::create_readable(target)
@@ -256,7 +258,7 @@ impl Run<'_> {
                 .map_err(|e| named(e, target))?;
             if !again {
                 for (line, length) in &ending.cut {
-                    eprintln!(
+                    diag!(
                         "liclog: warning: {name}:{line}: line of {length} bytes is longer than \
                          the {} MiB limit; only its first KiB is written, anonymized",
                         liclog::lines::MAX_LINE >> 20
@@ -294,7 +296,7 @@ pub fn keygen(args: KeygenArgs) -> u8 {
     }
     match Key::generate(&args.output) {
         Ok(()) => {
-            eprintln!(
+            diag!(
                 "liclog: wrote a new 256-bit key to {}",
                 args.output.display()
             );
@@ -367,13 +369,13 @@ fn check(args: VerifyArgs) -> Result<u8, Error> {
         )));
     }
     match names {
-        Some(names) => eprintln!(
+        Some(names) => diag!(
             "liclog: verify: none of the {} identifiers of {} appears in {checked}, \
              and no identifier-shaped token does",
             names.len(),
             args.original
         ),
-        None => eprintln!("liclog: verify: no identifier-shaped token in {checked}"),
+        None => diag!("liclog: verify: no identifier-shaped token in {checked}"),
     }
     Ok(exit::OK)
 }

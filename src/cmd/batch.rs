@@ -68,8 +68,16 @@ impl Batch {
             own,
         };
         let expanded = walk::expand(inputs, &walk_options)?;
+        super::output::protect_inputs(expanded.files.iter().map(|f| f.name.as_str()));
+        for target in walk_options.own.iter().filter(|t| t.is_file()) {
+            // Refused before any work, whatever the command.
+            let target = target.to_string_lossy();
+            if let Err(e) = Output::create(&target) {
+                return Err(super::output::named(Error::Write(e), &target));
+            }
+        }
         for w in &expanded.warnings {
-            eprintln!("liclog: warning: {w}");
+            diag!("liclog: warning: {w}");
         }
         options.dedup = !args.no_dedup;
         if let Some(path) = &args.skip_known {
@@ -78,23 +86,23 @@ impl Batch {
         let found = sentinel_series_first(expanded.files, &options);
         let plan = pool.install(|| liclog::batch::plan::plan(found, &options));
         for w in &plan.warnings {
-            eprintln!("liclog: warning: {w}");
+            diag!("liclog: warning: {w}");
         }
         let mut known = 0;
         for e in &plan.entries {
             let is_known = e.note.as_deref() == Some(manifest::KNOWN);
             known += usize::from(is_known);
             match (e.status, &e.same_as) {
-                (Status::Skipped, _) if (e.found.walked && !is_known) || verbose => eprintln!(
+                (Status::Skipped, _) if (e.found.walked && !is_known) || verbose => diag!(
                     "liclog: warning: {}: skipped: {}",
                     e.found.name,
                     e.note.as_deref().unwrap_or("")
                 ),
-                (Status::Duplicate, Some(same)) => eprintln!(
+                (Status::Duplicate, Some(same)) => diag!(
                     "liclog: note: {}: same content as {same}; not read again",
                     e.found.name
                 ),
-                (Status::OverlapTrimmed, Some(same)) => eprintln!(
+                (Status::OverlapTrimmed, Some(same)) => diag!(
                     "liclog: note: {}: its first {} lines are in {same}; read from line {}",
                     e.found.name,
                     e.skip_lines,
@@ -104,7 +112,7 @@ impl Batch {
             }
         }
         if known > 0 && !verbose {
-            eprintln!("liclog: note: {known} input(s) skipped: in the earlier manifest");
+            diag!("liclog: note: {known} input(s) skipped: in the earlier manifest");
         }
         if verbose {
             print_order(&plan);
@@ -124,7 +132,7 @@ fn sentinel_series_first(found: Vec<walk::Found>, options: &PlanOptions) -> Vec<
     let names: Vec<String> = found.iter().map(|f| f.name.clone()).collect();
     let series = liclog::series::plan(&names, options.decoding, options.from);
     for w in &series.warnings {
-        eprintln!("liclog: warning: {w}");
+        diag!("liclog: warning: {w}");
     }
     let mut by_name: std::collections::HashMap<String, Vec<walk::Found>> =
         std::collections::HashMap::new();
@@ -155,7 +163,7 @@ fn print_order(plan: &Plan) {
         };
         let names: Vec<&str> = members.iter().map(|e| e.found.name.as_str()).collect();
         if names.len() > 1 {
-            eprintln!(
+            diag!(
                 "liclog: reading {label}: {} files, by {by}: {}",
                 names.len(),
                 names.join(", ")
@@ -268,7 +276,7 @@ pub fn overlap_warnings(plan: &Plan, records: &[Record]) {
             if overlaps > SHOWN {
                 continue;
             }
-            eprintln!(
+            diag!(
                 "liclog: warning: {} starts at {first}, before {name} ends ({prev_end}): \
                  the files overlap in time",
                 e.found.name
@@ -277,7 +285,7 @@ pub fn overlap_warnings(plan: &Plan, records: &[Record]) {
         last.insert(e.group, (e.found.name.as_str(), end));
     }
     if overlaps > SHOWN {
-        eprintln!(
+        diag!(
             "liclog: warning: {} more files overlap the file before them in time",
             overlaps - SHOWN
         );

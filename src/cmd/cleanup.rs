@@ -32,6 +32,7 @@ pub fn install() {
                 for path in pending().take().unwrap_or_default() {
                     let _ = std::fs::remove_file(path);
                 }
+                remove_new_dirs();
                 std::process::exit(128 + signal);
             }
         });
@@ -49,5 +50,32 @@ pub fn register(path: &Path) {
 pub fn forget(path: &Path) {
     if let Some(set) = pending().as_mut() {
         set.remove(path);
+    }
+}
+
+/// Directories this run created for its outputs, outermost first.
+static NEW_DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// `create_dir_all`, remembering each directory it made: a run that fails
+/// or is interrupted removes those left empty ([`remove_new_dirs`]).
+pub fn create_dir_all(dir: &Path) -> std::io::Result<()> {
+    let mut missing = Vec::new();
+    let mut d = Some(dir);
+    while let Some(p) = d.filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
+        missing.push(p.to_path_buf());
+        d = p.parent();
+    }
+    std::fs::create_dir_all(dir)?;
+    let mut dirs = NEW_DIRS.lock().unwrap_or_else(|e| e.into_inner());
+    dirs.extend(missing.into_iter().rev());
+    Ok(())
+}
+
+/// Removes the directories [`create_dir_all`] made that are still empty,
+/// innermost first (a directory holding a committed output stays).
+pub fn remove_new_dirs() {
+    let dirs = std::mem::take(&mut *NEW_DIRS.lock().unwrap_or_else(|e| e.into_inner()));
+    for dir in dirs.iter().rev() {
+        let _ = std::fs::remove_dir(dir);
     }
 }

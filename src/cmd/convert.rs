@@ -146,7 +146,8 @@ fn convert(args: Args) -> Result<u8, Error> {
         read: options.read.clone(),
         ..PlanOptions::default()
     };
-    let batch = Batch::prepare(&args.inputs, &args.batch, own, plan_options, args.verbose)?;
+    let mut batch = Batch::prepare(&args.inputs, &args.batch, own, plan_options, args.verbose)?;
+    let batch_failures = std::mem::take(&mut batch.failures);
     let plan = &batch.plan;
     let reads: Vec<usize> = (0..plan.entries.len())
         .filter(|&i| plan.entries[i].status.reads())
@@ -154,7 +155,7 @@ fn convert(args: Args) -> Result<u8, Error> {
     let shared = if args.anonymize {
         let (key, warning) = Key::from_option_or_env(args.key_file.as_deref())?;
         if let Some(w) = warning {
-            eprintln!("liclog: warning: {w}");
+            diag!("liclog: warning: {w}");
         }
         let selection = Selection {
             keep: args.keep.clone(),
@@ -182,7 +183,8 @@ fn convert(args: Args) -> Result<u8, Error> {
         _ => Vec::new(),
     };
     if to_dir {
-        std::fs::create_dir_all(&args.output).map_err(Error::Write)?;
+        super::cleanup::create_dir_all(std::path::Path::new(&args.output))
+            .map_err(|e| super::output::named(Error::Write(e), &args.output))?;
     }
     let data_to_terminal = args.output == "-" && std::io::stdout().is_terminal();
     let run = Run {
@@ -229,6 +231,17 @@ fn convert(args: Args) -> Result<u8, Error> {
         outcomes,
         losses,
     } = done;
+    let events: u64 = outcomes
+        .iter()
+        .flatten()
+        .flat_map(|o| o.stats.counts.iter())
+        .sum();
+    failures.extend(batch_failures);
+    if events == 0 && !failures.is_empty() {
+        // Nothing was read: an existing output stays as it was.
+        drop(outputs);
+        return Ok(failure_code(&failures));
+    }
     for (target, output) in outputs {
         output
             .commit()
@@ -243,19 +256,24 @@ fn convert(args: Args) -> Result<u8, Error> {
         super::batch::write_manifest(path, &records)?;
     }
 
-    failures.extend(batch.failures);
-    let mut code = exit::OK;
-    for failure in &failures {
-        code = code.max(report(failure));
-    }
+    let code = failure_code(&failures);
     if args.verbose {
         print_summary(&args, &outcomes, &losses);
     }
-    // An input that failed outranks one whose format was unknown.
+    Ok(code)
+}
+
+/// Prints each input's failure; the exit code of the worst. An input that
+/// failed outranks one whose format was unknown.
+pub fn failure_code(failures: &[Error]) -> u8 {
+    let mut code = exit::OK;
+    for failure in failures {
+        code = code.max(report(failure));
+    }
     if failures.iter().any(|f| code_of(f) == exit::INPUT) {
         code = exit::INPUT;
     }
-    Ok(code)
+    code
 }
 
 fn print_summary(args: &Args, outcomes: &[Option<Outcome>], losses: &[(String, u64)]) {
@@ -269,14 +287,14 @@ fn print_summary(args: &Args, outcomes: &[Option<Outcome>], losses: &[(String, u
         }
     }
     let events: u64 = counts.iter().sum();
-    eprintln!("liclog: {inputs} input(s), {lines} lines, {events} events");
+    diag!("liclog: {inputs} input(s), {lines} lines, {events} events");
     for (kind, n) in Kind::ALL.iter().zip(&counts).filter(|(_, n)| **n > 0) {
-        eprintln!("{:>12}  {}", n, kind.name());
+        diag!("{:>12}  {}", n, kind.name());
     }
     if !losses.is_empty() {
-        eprintln!("liclog: what {} cannot carry (events):", args.to);
+        diag!("liclog: what {} cannot carry (events):", args.to);
         for (what, n) in losses {
-            eprintln!("{n:>12}  {what}");
+            diag!("{n:>12}  {what}");
         }
     }
 }

@@ -37,7 +37,7 @@ pub fn run(args: Args) -> u8 {
         Err(e) => return report(&e),
     };
     for w in &expanded.warnings {
-        eprintln!("liclog: warning: {w}");
+        diag!("liclog: warning: {w}");
     }
     for e in &expanded.failures {
         code = code.max(report(e));
@@ -90,7 +90,7 @@ pub fn run(args: Args) -> u8 {
             if e.kind() == std::io::ErrorKind::BrokenPipe {
                 return code;
             }
-            eprintln!("liclog: error: writing output: {e}");
+            diag!("liclog: error: writing output: {e}");
             return exit::OUTPUT;
         }
     }

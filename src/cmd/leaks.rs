@@ -60,7 +60,7 @@ pub fn shown(target: &str) -> &str {
 /// name, never the name itself).
 pub fn print_leaks<'a>(leaks: impl Iterator<Item = (&'a str, &'a Leak)>) {
     for (target, leak) in leaks.take(20) {
-        eprintln!(
+        diag!(
             "liclog: leak: {target}:{}:{}: an original {} name survives",
             leak.line,
             leak.column,
@@ -140,7 +140,7 @@ fn detection_result(findings: usize) -> Result<(), Error> {
 /// the token itself).
 pub fn print_findings(target: &str, findings: &[Finding]) {
     for f in findings.iter().take(20) {
-        eprintln!(
+        diag!(
             "liclog: leak: {target}:{}:{}: {} survives",
             f.line,
             f.column,
@@ -148,6 +148,6 @@ pub fn print_findings(target: &str, findings: &[Finding]) {
         );
     }
     if findings.len() > 20 {
-        eprintln!("liclog: leak: {} more not shown", findings.len() - 20);
+        diag!("liclog: leak: {} more not shown", findings.len() - 20);
     }
 }

@@ -28,7 +28,7 @@ pub fn report(err: &Error) -> u8 {
         // The reader of our output went away (`| head`): not an error.
         return exit::OK;
     }
-    eprintln!("liclog: error: {err}");
+    diag!("liclog: error: {err}");
     code_of(err)
 }
 
@@ -51,7 +51,7 @@ pub struct Stderr;
 
 impl liclog::convert::Diagnostics for Stderr {
     fn warning(&mut self, message: &str) {
-        eprintln!("liclog: warning: {message}");
+        diag!("liclog: warning: {message}");
     }
 }
 

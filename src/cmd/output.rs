@@ -4,6 +4,7 @@
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use liclog::Error;
 use tempfile::NamedTempFile;
@@ -33,7 +34,16 @@ impl Output {
             return Ok(Output::Stdout);
         }
         let target = PathBuf::from(path);
-        if let Ok(meta) = std::fs::metadata(&target)
+        let meta = std::fs::metadata(&target);
+        if let Ok(meta) = &meta
+            && is_input(meta)
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                InputAsOutput(path.to_string()),
+            ));
+        }
+        if let Ok(meta) = meta
             && !meta.is_file()
         {
             if meta.is_dir() {
@@ -120,6 +130,58 @@ impl Output {
     }
 }
 
+/// The identity (device, inode) of every input file of this run: an
+/// output that is one of them would destroy it, whatever name reaches it
+/// (`x.log`, `./x.log`, a hard link, a symbolic link).
+static INPUTS: Mutex<Vec<(u64, u64)>> = Mutex::new(Vec::new());
+
+/// Records `paths` as inputs: [`Output::create`] refuses to write over them.
+pub fn protect_inputs<'a>(paths: impl IntoIterator<Item = &'a str>) {
+    let mut ids: Vec<(u64, u64)> = paths
+        .into_iter()
+        .filter(|p| *p != "-")
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .filter(std::fs::Metadata::is_file)
+        .filter_map(|m| identity(&m))
+        .collect();
+    let mut inputs = INPUTS.lock().unwrap_or_else(PoisonError::into_inner);
+    inputs.append(&mut ids);
+    inputs.sort_unstable();
+    inputs.dedup();
+}
+
+fn is_input(meta: &std::fs::Metadata) -> bool {
+    let inputs = INPUTS.lock().unwrap_or_else(PoisonError::into_inner);
+    meta.is_file() && identity(meta).is_some_and(|id| inputs.binary_search(&id).is_ok())
+}
+
+#[cfg(unix)]
+fn identity(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn identity(_meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    None
+}
+
+/// An output that is one of the run's inputs.
+#[derive(Debug)]
+pub struct InputAsOutput(pub String);
+
+impl std::fmt::Display for InputAsOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} is an input of this run: inputs are never overwritten (write to another path)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for InputAsOutput {}
+
 /// The temporary file is private (0600); the result should have the mode a
 /// plain create would give, or the mode of the file it replaces.
 fn set_mode_like(target: &Path, file: &File) -> io::Result<()> {
@@ -194,6 +256,11 @@ impl Drop for Temp {
 /// Names the user's target in a write error, never the temporary file
 /// behind it. Stdout keeps the plain error (a broken pipe is found there).
 pub fn named(err: Error, target: &str) -> Error {
+    if let Error::Write(e) | Error::WriteTo { source: e, .. } = &err
+        && let Some(same) = e.get_ref().and_then(|i| i.downcast_ref::<InputAsOutput>())
+    {
+        return Error::Usage(same.to_string());
+    }
     match err {
         Error::Write(e) if target != "-" => Error::WriteTo {
             target: target.to_string(),

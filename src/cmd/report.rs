@@ -12,14 +12,13 @@ use liclog::batch::PlanOptions;
 use liclog::convert::{ConvertOptions, Converter};
 use liclog::input::{Decoding, Input};
 use liclog::read::ReadOptions;
-use liclog::report::{Report, ReportOptions, Tables, html};
+use liclog::report::{Report, ReportOptions, Tables, TooLarge, html};
 use liclog::write::EventWriter;
 use liclog::{Error, Format};
 
 use super::batch::{Batch, BatchArgs, Progress};
 use super::output::{Output, named};
-use super::{Stderr, code_of, report as report_error};
-use crate::exit;
+use super::{Stderr, report as report_error};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -88,11 +87,15 @@ fn parse_span(s: &str) -> Result<i64, String> {
         "d" => 86_400,
         _ => return Err(format!("unknown unit in {s:?}: s, m, h or d")),
     };
-    match n * unit {
-        0 => Err("must be above zero".into()),
-        v => Ok(v),
+    match n.checked_mul(unit) {
+        Some(0) => Err("must be above zero".into()),
+        Some(v) if v <= MAX_SPAN => Ok(v),
+        _ => Err(format!("{s:?} is longer than a year (366d)")),
     }
 }
+
+/// The longest `--interval` or `--retry-window`: a year.
+const MAX_SPAN: i64 = 366 * 86_400;
 
 fn parse_when(s: &str) -> Result<i64, String> {
     let dt: jiff::civil::DateTime = match s.contains('T') {
@@ -139,7 +142,8 @@ fn report(args: Args) -> Result<u8, Error> {
         let Some(dir) = &args.output else {
             return Ok(None);
         };
-        std::fs::create_dir_all(dir).map_err(Error::Write)?;
+        super::cleanup::create_dir_all(dir)
+            .map_err(|e| named(Error::Write(e), &dir.to_string_lossy()))?;
         let target = dir
             .join(format!("{name}.{}", args.to))
             .to_string_lossy()
@@ -169,7 +173,7 @@ fn report(args: Args) -> Result<u8, Error> {
     let shared = if args.anonymize {
         let (key, warning) = Key::from_option_or_env(args.key_file.as_deref())?;
         if let Some(w) = warning {
-            eprintln!("liclog: warning: {w}");
+            diag!("liclog: warning: {w}");
         }
         Some(Shared::new(&key, Selection::default(), false))
     } else {
@@ -190,12 +194,14 @@ fn report(args: Args) -> Result<u8, Error> {
                 p.opened(input);
             }
         };
-        converter.add_input_after(
-            &entry.found.name,
-            entry.skip_lines,
-            &mut Stderr,
-            &mut on_open,
-        )?;
+        converter
+            .add_input_after(
+                &entry.found.name,
+                entry.skip_lines,
+                &mut Stderr,
+                &mut on_open,
+            )
+            .map_err(too_large)?;
         if let Some(p) = &progress {
             p.finished(
                 &entry.found.name,
@@ -213,9 +219,9 @@ fn report(args: Args) -> Result<u8, Error> {
         .ok()
         .map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner))
         .ok_or_else(|| Error::Write(std::io::Error::other("the report is still in use")))?;
-    let finished = report.end().map_err(Error::Write)?;
+    let finished = report.end().map_err(|e| too_large(Error::Write(e)))?;
     if finished.report.undated > 0 {
-        eprintln!(
+        diag!(
             "liclog: warning: {} usage events without a date are not in the report (pass --date or --year)",
             finished.report.undated
         );
@@ -232,24 +238,30 @@ fn report(args: Args) -> Result<u8, Error> {
         drop(w);
         outputs.push((target, output));
     }
+    let events = finished.report.events;
     drop(finished);
+    let failures: Vec<Error> = failures.into_iter().chain(batch.failures).collect();
+    if events == 0 && !failures.is_empty() {
+        // Nothing was read: existing outputs stay as they were.
+        drop(outputs);
+        return Ok(super::convert::failure_code(&failures));
+    }
     for (target, output) in outputs {
         output
             .commit()
             .map_err(|e| named(Error::Write(e), &target))?;
     }
-    let mut code = exit::OK;
-    for f in failures.iter().chain(&batch.failures) {
-        code = code.max(report_error(f));
-    }
-    if failures
-        .iter()
-        .chain(&batch.failures)
-        .any(|f| code_of(f) == exit::INPUT)
+    Ok(super::convert::failure_code(&failures))
+}
+
+/// The report's refusal to grow past its bound, as the usage error it is.
+fn too_large(e: Error) -> Error {
+    if let Error::Write(io) = &e
+        && let Some(t) = io.get_ref().and_then(|i| i.downcast_ref::<TooLarge>())
     {
-        code = exit::INPUT;
+        return Error::Usage(t.to_string());
     }
-    Ok(code)
+    e
 }
 
 /// The page's title: the inputs' file names, the first few of many.

@@ -11,7 +11,7 @@ pub fn run() -> u8 {
         Ok(()) => exit::OK,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::OK,
         Err(e) => {
-            eprintln!("liclog: error: writing output: {e}");
+            diag!("liclog: error: writing output: {e}");
             exit::OUTPUT
         }
     }

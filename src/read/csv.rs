@@ -31,8 +31,13 @@ pub struct CsvReader {
     /// The current record's unescaped cells, end to end, and where each
     /// ends; `open` while a quoted cell spans lines.
     cells: Vec<u8>,
+    used: usize,
     ends: Vec<usize>,
     open: Option<u64>,
+    /// Records met inside a line beyond its first (a file whose lines end
+    /// in a bare CR is one line to the line reader): added to the numbers
+    /// of the lines after, so that each record keeps its own number.
+    shift: u64,
 }
 
 impl CsvReader {
@@ -42,31 +47,55 @@ impl CsvReader {
             columns: None,
             core: CsvCore::new(),
             cells: Vec::new(),
+            used: 0,
             ends: Vec::new(),
             open: None,
+            shift: 0,
         }
     }
 
-    /// Feeds `input` to the record in progress: true when it completed it.
-    fn feed(&mut self, mut input: &[u8]) -> bool {
+    /// Feeds `input` to the record in progress: whether it completed it,
+    /// and how many bytes of `input` it took (a record that ends at a bare
+    /// CR leaves the rest of the line for the next one).
+    fn feed(&mut self, mut input: &[u8]) -> (bool, usize) {
+        let len = input.len();
         loop {
-            let start = self.cells.len();
-            self.cells.resize(start + input.len() * 2 + 64, 0);
-            let (result, read, wrote) = self.core.read_field(input, &mut self.cells[start..]);
-            self.cells.truncate(start + wrote);
+            // Room for the field: grown by doubling, never zero-filled per
+            // field (a header of 160,000 cells stays linear).
+            if self.cells.len() < self.used + 64 {
+                let grown = (self.cells.len() * 2).max(self.used + 4096);
+                self.cells.resize(grown, 0);
+            }
+            let (result, read, wrote) = self.core.read_field(input, &mut self.cells[self.used..]);
+            self.used += wrote;
             input = &input[read..];
             match result {
-                ReadFieldResult::InputEmpty => return false,
-                ReadFieldResult::OutputFull => continue,
+                ReadFieldResult::InputEmpty | ReadFieldResult::End => return (false, len),
+                ReadFieldResult::OutputFull => {
+                    let grown = self.cells.len() * 2;
+                    self.cells.resize(grown, 0);
+                }
                 ReadFieldResult::Field { record_end } => {
-                    self.ends.push(self.cells.len());
+                    self.ends.push(self.used);
                     if record_end {
-                        return true;
+                        return (true, len - input.len());
                     }
                 }
-                ReadFieldResult::End => return false,
             }
         }
+    }
+
+    /// Feeds a line and its end: whether that completed the record.
+    fn feed_line(&mut self, input: &[u8]) -> (bool, usize) {
+        match self.feed(input) {
+            (false, used) => (self.feed(b"\n").0, used),
+            done => done,
+        }
+    }
+
+    fn clear(&mut self) {
+        self.used = 0;
+        self.ends.clear();
     }
 
     fn cell(&self, i: usize) -> Option<&str> {
@@ -187,27 +216,45 @@ impl Reader for CsvReader {
         if line.cut.is_some() {
             return super::cut_line(&self.source, Format::Csv, None, line, sink);
         }
-        if self.open.is_none() {
-            self.cells.clear();
-            self.ends.clear();
-            if line.text.is_empty() && self.columns.is_some() {
-                return unknown(&self.source, Format::Csv, line, "an empty line", sink);
+        let number = line.number + self.shift;
+        let mut rest = line.text;
+        let mut k = 0;
+        loop {
+            let line = &Line {
+                number: number + k,
+                text: rest,
+                ..*line
+            };
+            if self.open.is_none() {
+                self.clear();
+                if rest.is_empty() && self.columns.is_some() {
+                    return unknown(&self.source, Format::Csv, line, "an empty line", sink);
+                }
             }
+            let (complete, used) = self.feed_line(rest.as_bytes());
+            if !complete {
+                self.open.get_or_insert(line.number);
+                return Ok(());
+            }
+            // A record that spans lines is numbered by its first.
+            let this = Line {
+                number: self.open.take().unwrap_or(line.number),
+                text: rest.get(..used).unwrap_or(rest).trim_end_matches('\r'),
+                ..*line
+            };
+            rest = rest.get(used..).unwrap_or("");
+            if self.columns.is_none() {
+                self.header(&this, sink)?;
+            } else {
+                self.record(&this, sink)?;
+            }
+            if rest.is_empty() {
+                return Ok(());
+            }
+            // Another record in the same line: this one ended at a bare CR.
+            k += 1;
+            self.shift += 1;
         }
-        let complete = self.feed(line.text.as_bytes()) || self.feed(b"\n");
-        if !complete {
-            self.open.get_or_insert(line.number);
-            return Ok(());
-        }
-        // A record that spans lines is numbered by its first.
-        let first = Line {
-            number: self.open.take().unwrap_or(line.number),
-            ..*line
-        };
-        if self.columns.is_none() {
-            return self.header(&first, sink);
-        }
-        self.record(&first, sink)
     }
 
     fn finish(&mut self, sink: &mut dyn Sink) -> Result<()> {
@@ -238,15 +285,14 @@ mod tests {
     #[test]
     fn cells_are_unquoted_and_may_span_lines() {
         let mut r = CsvReader::new("t.csv");
-        assert!(r.feed(b"a,\"b,\"\"c\"\"\",") || r.feed(b"\n"));
+        assert!(r.feed_line(b"a,\"b,\"\"c\"\"\",").0);
         assert_eq!(
             (r.cell(0), r.cell(1), r.cell(2)),
             (Some("a"), Some("b,\"c\""), Some(""))
         );
-        r.cells.clear();
-        r.ends.clear();
-        assert!(!(r.feed(b"x,\"two") || r.feed(b"\n")));
-        assert!(r.feed(b"lines\"") || r.feed(b"\n"));
+        r.clear();
+        assert!(!r.feed_line(b"x,\"two").0);
+        assert!(r.feed_line(b"lines\"").0);
         assert_eq!(r.cell(1), Some("two\nlines"));
     }
 }

@@ -182,6 +182,13 @@ fn parse(text: &str, format: &str, line: u64, sink: &mut dyn Sink, part: Part) -
         );
         return None;
     };
+    if let Some(d) = date.filter(|d| crate::dating::plausible(*d).is_none()) {
+        sink.warn(
+            line,
+            &format!("{text:?}: the year {} is outside 1970-2100; no date", d.year()),
+        );
+        return None;
+    }
     let seconds = clock.hour() as u32 * 3600 + clock.minute() as u32 * 60 + clock.second() as u32;
     let mut t = Time::of_day(seconds);
     t.date = date;

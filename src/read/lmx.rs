@@ -282,6 +282,7 @@ fn envelope(text: &str) -> Option<(Time, &str)> {
         return None;
     }
     let date = jiff::civil::Date::new(y as i16, mo as i8, d as i8).ok()?;
+    let date = crate::dating::plausible(date)?;
     let mut time = Time::of_day(clock_seconds(h, mi, s));
     time.date = Some(date);
     let message = match &text[21..] {

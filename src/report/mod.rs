@@ -118,6 +118,29 @@ impl Ids {
     }
 }
 
+/// The most `usage` cells (rows) a report holds: about 200 bytes each, so
+/// the table stays under half a gigabyte whatever the span and interval.
+pub const MAX_CELLS: usize = 1_000_000;
+
+/// A report whose `usage` table would pass [`MAX_CELLS`].
+#[derive(Debug)]
+pub struct TooLarge {
+    pub interval: i64,
+}
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the usage table would pass {MAX_CELLS} rows (features × the logs' span ÷ an \
+             interval of {} s): pass a longer --interval, or --since/--until, or --feature",
+            self.interval
+        )
+    }
+}
+
+impl std::error::Error for TooLarge {}
+
 /// One (server, feature, interval) cell of the `usage` table.
 #[derive(Clone, Debug, Default)]
 pub struct Cell {
@@ -188,6 +211,8 @@ pub struct Report {
     last_server: usize,
     /// Events without a date (no place on the time axis).
     pub undated: u64,
+    /// Every event written in, whether counted or not.
+    pub events: u64,
     /// The last date met and its day number (most events share it).
     day_cache: Option<(jiff::civil::Date, i64)>,
 }
@@ -212,6 +237,7 @@ impl Report {
             server_last: Vec::new(),
             last_server: 0,
             undated: 0,
+            events: 0,
             day_cache: None,
         }
     }
@@ -392,7 +418,7 @@ impl Report {
             return;
         }
         let mut t = from;
-        while t < to {
+        while t < to && self.cells.len() <= MAX_CELLS {
             let bucket = self.bucket(t);
             let hour_end = (t.div_euclid(3600) + 1) * 3600;
             let end = to.min(bucket + self.options.interval).min(hour_end);
@@ -489,6 +515,10 @@ impl Report {
         while let Some(p) = self.pending.pop_front() {
             self.count_true(p.feature, p.user);
         }
+        if self.cells.len() > MAX_CELLS {
+            let interval = self.options.interval;
+            return Err(io::Error::other(TooLarge { interval }));
+        }
         let mut tables = std::mem::replace(&mut self.tables, Tables::none());
         tables.finish(&self)?;
         Ok(Finished {
@@ -582,6 +612,11 @@ pub struct Finished {
 
 impl EventWriter for Report {
     fn write(&mut self, ev: &Event<'_>) -> io::Result<()> {
+        self.events += 1;
+        if self.cells.len() > MAX_CELLS {
+            let interval = self.options.interval;
+            return Err(io::Error::other(TooLarge { interval }));
+        }
         let Some(at) = ev.time.as_ref().and_then(|t| self.seconds(t)) else {
             if matches!(ev.kind, Kind::Checkout | Kind::Checkin | Kind::Denial) {
                 self.undated += 1;

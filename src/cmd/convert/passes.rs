@@ -138,7 +138,7 @@ impl Run<'_> {
                 None => {
                     let target = self.targets[i].to_string_lossy().into_owned();
                     if let Some(parent) = self.targets[i].parent() {
-                        std::fs::create_dir_all(parent)
+                        crate::cmd::cleanup::create_dir_all(parent)
                             .map_err(|e| crate::cmd::output::named(Error::Write(e), &target))?;
                     }
                     let output = self.create(&target)?;
@@ -216,7 +216,7 @@ impl Run<'_> {
         let mut record = |k: usize, done: Done, output: String| {
             let i = self.reads[k];
             for w in &done.warnings {
-                eprintln!("liclog: warning: {w}");
+                diag!("liclog: warning: {w}");
             }
             if let Some(p) = &progress {
                 let entry = self.entry(i);
@@ -287,7 +287,7 @@ impl Run<'_> {
     ) -> Result<FileDone, Error> {
         let target = self.targets[i].to_string_lossy().into_owned();
         if let Some(parent) = self.targets[i].parent() {
-            std::fs::create_dir_all(parent)
+            crate::cmd::cleanup::create_dir_all(parent)
                 .map_err(|e| crate::cmd::output::named(Error::Write(e), &target))?;
         }
         let output = self.create(&target)?;

@@ -120,7 +120,9 @@ fn date_prefix(s: &str) -> Option<(Date, usize)> {
         let y: i16 = it.next()?.parse().ok()?;
         let m: i8 = it.next()?.parse().ok()?;
         let d: i8 = it.next()?.parse().ok()?;
-        (y > 999).then(|| Date::new(y, m, d).ok()).flatten()
+        (y > 999)
+            .then(|| Date::new(y, m, d).ok().and_then(crate::dating::plausible))
+            .flatten()
     };
     let date = iso('-').or_else(|| iso('/')).or_else(|| parse_mdy(word))?;
     Some((date, end + 1))

@@ -114,6 +114,7 @@ pub fn classify(body: &str) -> Message<'_> {
                     m,
                     c["day"].parse().unwrap_or(0),
                 )
+                && let Some(date) = crate::dating::plausible(date)
             {
                 let zone_name = c.name("zone").map(|z| z.as_str());
                 return Message::SystemDate { date, zone_name };

@@ -107,6 +107,13 @@ impl<'s> Render<'s> {
             let mut ev = base(Kind::Message, e.number, line);
             ev.daemon = Some(frame.daemon(line));
             ev.server = self.server.as_deref();
+            if text.starts_with("TIMESTAMP ") && !matches!(message, Message::Timestamp { .. }) {
+                sink.warn(
+                    e.number,
+                    "a TIMESTAMP whose date is not one (or its year is outside 1970-2100): \
+                     kept as a message, and no date is taken from it",
+                );
+            }
             fill_message(&mut ev, message);
             ev.extra_str("text", text);
             sink.event(&ev)?;

@@ -107,6 +107,7 @@ pub fn ctime(f: &[&str]) -> Option<(Date, u32)> {
         return None;
     }
     let date = Date::new(year.parse().ok()?, month_number(month)?, day.parse().ok()?).ok()?;
+    let date = crate::dating::plausible(date)?;
     let mut parts = clock.split(':');
     let mut next = |max: u32| parts.next()?.parse::<u32>().ok().filter(|v| *v <= max);
     let seconds = clock_seconds(next(23)?, next(59)?, next(60)?);
