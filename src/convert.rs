@@ -102,7 +102,9 @@ impl<'w> Converter<'w> {
 
     /// Converts one input, writing nothing of its first `skip` lines (read
     /// already from another file; they are still read, because the lines
-    /// after them may take their dates from them). An error returned here
+    /// after them may take their dates from them). `server`: the server of
+    /// its lines before the first that names one (the file's own, or its
+    /// rotation group's; else `--server`). An error returned here
     /// stops the whole run (output failure, `--strict`); a failure of this
     /// input alone is kept in `failures`, after everything read before it
     /// has been written.
@@ -110,11 +112,14 @@ impl<'w> Converter<'w> {
         &mut self,
         name: &str,
         skip: u64,
+        server: Option<&str>,
         diag: &mut dyn Diagnostics,
         on_open: &mut dyn FnMut(&Input),
     ) -> Result<()> {
         self.stats = InputStats::new();
-        let result = self.convert_one(name, skip, diag, on_open);
+        let mut read = self.options.read.clone();
+        read.server = server.or(self.options.server.as_deref()).map(String::from);
+        let result = self.convert_one(name, skip, &read, diag, on_open);
         for (total, n) in self.counts.iter_mut().zip(&self.stats.counts) {
             *total += n;
         }
@@ -131,6 +136,7 @@ impl<'w> Converter<'w> {
         &mut self,
         name: &str,
         skip: u64,
+        read_options: &ReadOptions,
         diag: &mut dyn Diagnostics,
         on_open: &mut dyn FnMut(&Input),
     ) -> Result<()> {
@@ -149,7 +155,7 @@ impl<'w> Converter<'w> {
             Box::new(move || Input::open(&name, decoding).map(|i| LineReader::new(i.reader)))
                 as Reopen
         });
-        let mut reader = read::reader_for(format, &input.name, &self.options.read, reopen)?;
+        let mut reader = read::reader_for(format, &input.name, read_options, reopen)?;
         let mut sink = RunSink {
             server: self.options.server.as_deref(),
             daemon: self.options.daemon.as_deref(),

@@ -64,7 +64,7 @@ pub fn read_events(
     let mut writer = Each(each);
     let mut warnings = Collected(Vec::new());
     let mut converter = Converter::new(options.clone(), &mut writer);
-    converter.add_input_after(input, 0, &mut warnings, &mut |_| {})?;
+    converter.add_input_after(input, 0, None, &mut warnings, &mut |_| {})?;
     let stats = converter.stats.clone();
     let failure = converter.failures.drain(..).next();
     converter.finish()?;

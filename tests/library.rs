@@ -58,7 +58,7 @@ fn a_writer_with_only_write_gets_every_event_of_a_large_input() {
     let mut collect = Collect::default();
     let mut converter = Converter::new(ConvertOptions::default(), &mut collect);
     converter
-        .add_input_after(&path, 0, &mut Ignore, &mut |_| {})
+        .add_input_after(&path, 0, None, &mut Ignore, &mut |_| {})
         .unwrap();
     assert!(converter.failures.is_empty());
     converter.finish().unwrap();

@@ -339,6 +339,7 @@ fn run_reader(index: usize) {
         date: Some(jiff::civil::date(2024, 1, 1)),
         year: Some(2024),
         tz: Some(Zone::parse("+01:00").unwrap()),
+        server: Some("hinted".into()),
     };
     let mut rng = Rng(seed() ^ (index as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
     let mut encoders = encoders();

@@ -19,7 +19,14 @@ fn an_output_that_is_an_input_is_refused_for_every_command() {
         &["convert", "--to", "csv", "-o", "./x.log", "x.log"],
         &["convert", "--to", "rlm-report", "-o", "link.log", "x.log"],
         &["report", "--html", "x.log", "x.log"],
-        &["report", "--html", "out.html", "--manifest", "link.log", "x.log"],
+        &[
+            "report",
+            "--html",
+            "out.html",
+            "--manifest",
+            "link.log",
+            "x.log",
+        ],
     ] {
         let o = liclog(args, dir.path());
         assert_exit(&o, 2, "is an input of this run");
@@ -52,7 +59,14 @@ fn absurd_report_intervals_are_refused_at_parse_time() {
     let dir = dir_with(&[("x.log", LOG.as_bytes())]);
     for interval in ["999999999999", "99999999999999999999d", "400d"] {
         let o = liclog(
-            &["report", "--interval", interval, "--html", "x.html", "x.log"],
+            &[
+                "report",
+                "--interval",
+                interval,
+                "--html",
+                "x.html",
+                "x.log",
+            ],
             dir.path(),
         );
         assert_exit(&o, 2, "--interval");
@@ -137,7 +151,9 @@ fn a_closed_stderr_never_stops_the_work() {
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
     let o = Command::new(env!("CARGO_BIN_EXE_liclog"))
-        .args(["convert", "--from", "flexnet", "--to", "csv", "-o", "out.csv", "x.log"])
+        .args([
+            "convert", "--from", "flexnet", "--to", "csv", "-o", "out.csv", "x.log",
+        ])
         .current_dir(dir.path())
         .stdout(Stdio::null())
         .stderr(writer)
@@ -152,4 +168,181 @@ fn report_errors_name_their_path() {
     let dir = dir_with(&[("x.log", LOG.as_bytes()), ("taken", b"a file")]);
     let o = liclog(&["report", "-o", "taken", "x.log"], dir.path());
     assert_exit(&o, 4, "taken");
+}
+
+const ROT1: &str = " 9:00:00 (lmgrd) FlexNet Licensing (v11.16.2.0 build 1 x64_lsb) started on srv1 (linux) (1/4/2024)\n\
+ 9:00:01 (lmgrd) TIMESTAMP 1/4/2024\n\
+ 9:00:05 (vd) OUT: \"feat\" alice@ws1  \n";
+/// The next rotation of srv1: no banner.
+const ROT2: &str = "10:00:05 (vd) IN: \"feat\" alice@ws1  \n\
+10:00:06 (vd) OUT: \"feat\" bob@ws2  \n\
+10:30:00 (lmgrd) TIMESTAMP 1/4/2024\n";
+/// A log whose banner comes after its first hours.
+const LATER: &str = " 8:00:05 (vd) OUT: \"feat\" carol@ws3  \n\
+ 8:00:06 (vd) IN: \"feat\" carol@ws3  \n\
+ 9:00:00 (lmgrd) FlexNet Licensing (v11.16.2.0 build 1 x64_lsb) started on srv2 (linux) (1/5/2024)\n\
+ 9:00:05 (vd) OUT: \"feat\" dan@ws4  \n";
+
+fn read_dir_sorted(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn per_server_files_keep_the_lines_before_the_banner() {
+    let dir = dir_with(&[
+        ("rot1.log", ROT1.as_bytes()),
+        ("rot2.log", ROT2.as_bytes()),
+        ("later.log", LATER.as_bytes()),
+    ]);
+    let o = liclog(
+        &[
+            "convert",
+            "--to",
+            "flexnet",
+            "-o",
+            "out/",
+            "rot1.log",
+            "rot2.log",
+            "later.log",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = dir.path().join("out");
+    assert_eq!(read_dir_sorted(&out), ["srv1.log", "srv2.log"]);
+    // The banner-less rotation continues srv1's series (by time).
+    assert_eq!(
+        std::fs::read_to_string(out.join("srv1.log")).unwrap(),
+        format!("{ROT1}{ROT2}")
+    );
+    // The hours before srv2's banner are srv2's.
+    assert_eq!(
+        std::fs::read_to_string(out.join("srv2.log")).unwrap(),
+        LATER
+    );
+}
+
+#[test]
+fn a_log_whose_banner_is_in_an_earlier_rotation_is_written() {
+    let dir = dir_with(&[("rot2.log", ROT2.as_bytes())]);
+    // No server anywhere: a file named for the input, with a warning.
+    let o = liclog(
+        &["convert", "--to", "flexnet", "-o", "out/", "rot2.log"],
+        dir.path(),
+    );
+    assert_exit(&o, 0, "no server is named in it");
+    let named = dir.path().join("out/rot2.no-server.log");
+    assert_eq!(std::fs::read_to_string(named).unwrap(), ROT2);
+    // --server names it.
+    let o = liclog(
+        &[
+            "convert", "--to", "flexnet", "--server", "srv1", "-o", "by-name/", "rot2.log",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("by-name/srv1.log")).unwrap(),
+        ROT2
+    );
+}
+
+#[test]
+fn one_file_and_per_server_files_hold_the_same_events() {
+    let dir = dir_with(&[("later.log", LATER.as_bytes())]);
+    let one = liclog(
+        &["convert", "--to", "flexnet", "-o", "one.log", "later.log"],
+        dir.path(),
+    );
+    assert_eq!(one.status.code(), Some(0), "{}", stderr(&one));
+    let split = liclog(
+        &["convert", "--to", "flexnet", "-o", "dir/", "later.log"],
+        dir.path(),
+    );
+    assert_eq!(split.status.code(), Some(0), "{}", stderr(&split));
+    assert_eq!(
+        std::fs::read(dir.path().join("one.log")).unwrap(),
+        std::fs::read(dir.path().join("dir/srv2.log")).unwrap()
+    );
+    // And the server column is the banner's, from the first line.
+    let csv = liclog(&["convert", "--to", "csv", "later.log"], dir.path());
+    let text = String::from_utf8(csv.stdout).unwrap();
+    assert!(text.lines().skip(1).all(|l| l.contains(",srv2,")), "{text}");
+}
+
+#[test]
+fn an_rlm_reportlog_split_by_server_keeps_its_header() {
+    let log = "RLM Report Log Format 0, version 10.0, authenticated\n\
+ISV: demo, RLM version 10.0 BL2\n\
+START lic01 05/11/2024 15:16:49\n\
+OUT datavis 1.0 1 al ws1 \"\" 1 1 0 41 41 1a14 \"\" \"\" \"\" 05/11 15:17:14\n\
+IN 1 datavis 1.0 al ws1 \"\" 1 0 0 41 05/11 15:29:13\n";
+    let dir = dir_with(&[("report.log", log.as_bytes())]);
+    let o = liclog(
+        &["convert", "--to", "rlm-report", "-o", "out/", "report.log"],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let written = dir.path().join("out/lic01.demo.report.log");
+    assert_eq!(std::fs::read_to_string(&written).unwrap(), log);
+    let detect = liclog(&["detect", "out/lic01.demo.report.log"], dir.path());
+    assert_eq!(detect.status.code(), Some(0), "{}", stderr(&detect));
+}
+
+#[test]
+fn passed_through_lines_of_two_servers_are_refused_in_one_file() {
+    let dir = dir_with(&[
+        ("rot1.log", ROT1.as_bytes()),
+        ("later.log", LATER.as_bytes()),
+    ]);
+    let o = liclog(
+        &[
+            "convert",
+            "--to",
+            "flexnet",
+            "-o",
+            "one.log",
+            "rot1.log",
+            "later.log",
+        ],
+        dir.path(),
+    );
+    assert_exit(&o, 2, "more than one server (srv1, srv2)");
+    assert!(!dir.path().join("one.log").exists());
+    // --server keeps one, pre-banner lines of the other server included out.
+    let o = liclog(
+        &[
+            "convert",
+            "--to",
+            "flexnet",
+            "--server",
+            "srv1",
+            "rot1.log",
+            "later.log",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), ROT1);
+}
+
+#[test]
+fn a_crlf_log_after_an_lf_log_does_not_mix_line_ends() {
+    let crlf = ROT2.replace('\n', "\r\n");
+    let dir = dir_with(&[("rot1.log", ROT1.as_bytes()), ("rot2.log", crlf.as_bytes())]);
+    let o = liclog(
+        &[
+            "convert", "--to", "flexnet", "-o", "one.log", "rot1.log", "rot2.log",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = std::fs::read_to_string(dir.path().join("one.log")).unwrap();
+    assert!(!text.contains('\r'), "{text:?}");
+    assert_eq!(text, format!("{ROT1}{ROT2}"));
 }

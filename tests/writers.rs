@@ -254,6 +254,42 @@ fn raw_jsonl_written_back_to_its_format_is_the_log() {
             continue;
         }
         let jsonl = run(&["convert", "--raw", log.to_str().unwrap()], None).stdout;
+        let servers = values(&jsonl, "server");
+        if servers.len() > 1 {
+            // A log of several servers is refused whole, and each server's
+            // lines come back with --server.
+            let refused = run(
+                &["convert", "--from", "jsonl", "--to", format, "-"],
+                Some(jsonl.clone()),
+            );
+            if refused.status.code() != Some(2) {
+                failures.push(format!("{}: several servers not refused", log.display()));
+            }
+            for server in &servers {
+                let back = run(
+                    &[
+                        "convert", "--from", "jsonl", "--to", format, "--server", server, "-",
+                    ],
+                    Some(jsonl.clone()),
+                )
+                .stdout;
+                let want: String = String::from_utf8_lossy(&filter(&jsonl, Some(server), None))
+                    .lines()
+                    .map(|l| {
+                        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                        format!("{}\n", v["raw"].as_str().unwrap())
+                    })
+                    .collect();
+                if want.trim_end()
+                    != String::from_utf8_lossy(&back)
+                        .replace("\r\n", "\n")
+                        .trim_end()
+                {
+                    failures.push(format!("{} --server {server}", log.display()));
+                }
+            }
+            continue;
+        }
         let back = run(
             &["convert", "--from", "jsonl", "--to", format, "-"],
             Some(jsonl),

@@ -79,6 +79,9 @@ pub struct Entry {
     pub note: Option<String>,
     /// Its group: files of one server's log.
     pub group: usize,
+    /// Its server: the first its lines name, or its group's when they name
+    /// none (the server of its lines before the first that names one).
+    pub server: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -108,6 +111,9 @@ pub fn plan(found: Vec<Found>, options: &PlanOptions) -> Plan {
     let keys = group_keys(&entries);
     let mut labels: Vec<(GroupKey, usize)> = Vec::new();
     for (e, key) in entries.iter_mut().zip(keys) {
+        if let GroupKey::Log { server, .. } = &key {
+            e.server.clone_from(server);
+        }
         e.group = match labels.iter().find(|(k, _)| *k == key) {
             Some((_, g)) => *g,
             None => {
@@ -138,6 +144,7 @@ fn entry(found: Found, survey: Option<Survey>, options: &PlanOptions) -> Entry {
         same_as: None,
         note: None,
         group: 0,
+        server: None,
     };
     let Some(s) = &e.survey else { return e };
     let hash = s.hash.map(|h| h.to_hex().to_string());
@@ -208,8 +215,8 @@ impl GroupKey {
 }
 
 /// A file that does not name its server (a rotated FlexNet file without
-/// the start banner) joins the one group of its format that does, if
-/// there is exactly one.
+/// the start banner) joins the group of its format whose rotation series
+/// it continues ([`continued`]); with one such group, that one.
 fn group_keys(entries: &[Entry]) -> Vec<GroupKey> {
     let keys: Vec<GroupKey> = entries
         .iter()
@@ -227,30 +234,79 @@ fn group_keys(entries: &[Entry]) -> Vec<GroupKey> {
         })
         .collect();
     keys.iter()
-        .map(|k| match k {
+        .enumerate()
+        .map(|(i, k)| match k {
             GroupKey::Log {
                 format,
                 server: None,
                 isv,
             } => {
-                let mut named: Vec<&GroupKey> = keys
-                    .iter()
-                    .filter(|o| {
-                        matches!(o, GroupKey::Log { format: f, server: Some(_), isv: i }
-                            if f == format && (isv.is_none() || i == isv))
+                let candidates: Vec<usize> = (0..keys.len())
+                    .filter(|&j| {
+                        matches!(&keys[j], GroupKey::Log { format: f, server: Some(_), isv: o }
+                            if f == format && (isv.is_none() || o == isv))
                     })
                     .collect();
-                named.dedup();
-                named.sort_by_key(|k| k.label());
-                named.dedup();
-                match named[..] {
-                    [only] => only.clone(),
-                    _ => k.clone(),
+                match continued(entries, i, &candidates, &keys) {
+                    Some(j) => keys[j].clone(),
+                    None => k.clone(),
                 }
             }
             _ => k.clone(),
         })
         .collect()
+}
+
+/// The file among `candidates` (files that name their server) whose
+/// server's series file `i` continues: the only server there is; else of
+/// those whose usage names the same vendor daemon, the one whose file's end
+/// `i` begins with (a rotation repeats a few lines), else the one whose
+/// latest file before `i` is the latest (by first dated event).
+fn continued(
+    entries: &[Entry],
+    i: usize,
+    candidates: &[usize],
+    keys: &[GroupKey],
+) -> Option<usize> {
+    let mut servers: Vec<&GroupKey> = candidates.iter().map(|&j| &keys[j]).collect();
+    servers.sort_by_key(|k| k.label());
+    servers.dedup();
+    match servers.len() {
+        0 => return None,
+        1 => return candidates.first().copied(),
+        _ => {}
+    }
+    let s = entries[i].survey.as_ref()?;
+    let same_daemon: Vec<usize> = candidates
+        .iter()
+        .copied()
+        .filter(|&j| {
+            let o = entries[j].survey.as_ref();
+            s.daemon.is_none() || o.and_then(|o| o.daemon.as_ref()) == s.daemon.as_ref()
+        })
+        .collect();
+    let pool = if same_daemon.is_empty() {
+        candidates
+    } else {
+        &same_daemon[..]
+    };
+    let by_content = pool.iter().copied().find(|&j| {
+        entries[j].survey.as_ref().is_some_and(|o| {
+            o.splits_on_newline()
+                && s.splits_on_newline()
+                && overlap_lines(&o.tail, o.ends_with_newline, &s.head) > 0
+        })
+    });
+    if by_content.is_some() {
+        return by_content;
+    }
+    let first = s.first?;
+    pool.iter()
+        .copied()
+        .filter_map(|j| Some((entries[j].survey.as_ref()?.first?, j)))
+        .filter(|(t, _)| *t <= first)
+        .max()
+        .map(|(_, j)| j)
 }
 
 /// Groups in the order of their first file; each group by first dated

@@ -28,6 +28,8 @@ const AHEAD: usize = 2;
 pub struct Job {
     pub name: String,
     pub skip: u64,
+    /// The server of its lines before the first that names one.
+    pub server: Option<String>,
 }
 
 /// What converting one file gave.
@@ -116,7 +118,13 @@ fn convert_one(
     };
     let mut warnings = Collect(Vec::new());
     let mut converter = Converter::new(options.clone(), &mut buffer);
-    converter.add_input_after(&job.name, job.skip, &mut warnings, &mut |i| on_open(i))?;
+    converter.add_input_after(
+        &job.name,
+        job.skip,
+        job.server.as_deref(),
+        &mut warnings,
+        &mut |i| on_open(i),
+    )?;
     let failure = converter.failures.pop();
     let stats = std::mem::take(&mut converter.stats);
     drop(converter);

@@ -241,7 +241,8 @@ impl Run<'_> {
                     && let Some(parent) = Path::new(target).parent()
                 {
                     // A mirrored input path: its directories, once.
-                    super::cleanup::create_dir_all(parent).map_err(|e| named(Error::Write(e), target))?;
+                    super::cleanup::create_dir_all(parent)
+                        .map_err(|e| named(Error::Write(e), target))?;
                 }
                 let output = if self.verify {
                     Output::create_readable(target)

@@ -121,6 +121,7 @@ fn convert(args: Args) -> Result<u8, Error> {
             date: args.date,
             year: args.year,
             tz: args.tz.clone(),
+            server: None,
         },
         decoding: Decoding::from_label(args.encoding.as_deref())?,
         strict: args.strict,

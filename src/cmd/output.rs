@@ -86,6 +86,13 @@ impl Output {
         })
     }
 
+    /// Commits to `target` instead (a file renamed before it is done).
+    pub fn retarget(&mut self, to: &str) {
+        if let Output::File { target, .. } = self {
+            *target = PathBuf::from(to);
+        }
+    }
+
     /// Where what was written so far can be read back.
     pub fn written_path(&self) -> Option<&Path> {
         match self {

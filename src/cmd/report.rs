@@ -124,6 +124,7 @@ fn report(args: Args) -> Result<u8, Error> {
             date: args.date,
             year: args.year,
             tz: None,
+            server: None,
         },
         decoding,
         ..ConvertOptions::default()
@@ -198,6 +199,7 @@ fn report(args: Args) -> Result<u8, Error> {
             .add_input_after(
                 &entry.found.name,
                 entry.skip_lines,
+                entry.server.as_deref(),
                 &mut Stderr,
                 &mut on_open,
             )

@@ -35,13 +35,18 @@ pub struct SplitWriter {
     recent: Option<usize>,
     /// The last file of each server: where its events that name no ISV go.
     last: HashMap<String, usize>,
-    /// Events before any file could take them.
-    dropped: u64,
+    /// Inputs whose events name no server, anywhere: each has a file of
+    /// its own, named for it.
+    serverless: HashMap<String, usize>,
 }
 
 struct File {
     server: String,
+    /// The ISV (RLM); empty for the other formats, and for an RLM file
+    /// opened by lines before any ISV's (the first ISV then adopts it).
     part: String,
+    /// The index of its (target, output) in `outputs`.
+    output: usize,
     writer: Box<dyn EventWriter>,
 }
 
@@ -63,7 +68,7 @@ impl SplitWriter {
             outputs,
             recent: None,
             last: HashMap::new(),
-            dropped: 0,
+            serverless: HashMap::new(),
         }
     }
 
@@ -82,33 +87,74 @@ impl SplitWriter {
         }
     }
 
-    /// The file of `ev`; `None` before any file of its server (a line
-    /// before the first banner, a license-server line before the first
-    /// ISV's), or before any file at all for an event naming no server.
-    fn route(&mut self, ev: &Event<'_>) -> io::Result<Option<usize>> {
+    /// The file of `ev`. Nothing is dropped: an event before any file of
+    /// its server opens one, and an event of an input that names no server
+    /// anywhere (nor its rotation group, nor `--server`) goes to a file
+    /// named for that input.
+    fn route(&mut self, ev: &Event<'_>) -> io::Result<usize> {
         let Some(server) = ev.server else {
-            return Ok(self.recent);
+            return self.serverless(ev.source);
         };
         let part = self.part_of(ev);
         if let Some(r) = self.recent {
             let f = &self.files[r];
             if f.server == server && part.is_none_or(|p| f.part == p) {
-                return Ok(Some(r));
+                return Ok(r);
             }
         }
         let i = match part {
             None => match self.last.get(server) {
                 Some(&i) => i,
-                None => return Ok(None),
+                None => self.file(server, "")?,
             },
             Some(part) => self.file(server, part)?,
         };
         self.recent = Some(i);
         self.last.insert(server.to_string(), i);
-        Ok(Some(i))
+        Ok(i)
     }
 
-    /// The file of `server` and `part`, created on first use.
+    fn serverless(&mut self, source: &str) -> io::Result<usize> {
+        if let Some(&i) = self.serverless.get(source) {
+            return Ok(i);
+        }
+        let stem = Path::new(source)
+            .file_name()
+            .map_or_else(|| "stdin".into(), |n| n.to_string_lossy().into_owned());
+        let stem = stem.trim_end_matches(".gz");
+        let stem = match stem.rsplit_once('.') {
+            Some((s, _)) if !s.is_empty() => s,
+            _ => stem,
+        };
+        let name = format!("{stem}.no-server");
+        let i = self.file(&name, "")?;
+        let target = self.target(i);
+        diag!(
+            "liclog: warning: {source}: no server is named in it, in its rotation group, or by \
+             --server: its events are in {target}"
+        );
+        self.serverless.insert(source.to_string(), i);
+        Ok(i)
+    }
+
+    fn target(&self, i: usize) -> String {
+        let outputs = self.outputs.lock().unwrap_or_else(PoisonError::into_inner);
+        outputs[self.files[i].output].0.clone()
+    }
+
+    fn name_of(&self, server: &str, part: &str) -> String {
+        match self.format {
+            Format::RlmReport if part.is_empty() => format!("{}.report.log", safe(server)),
+            Format::RlmReport => format!("{}.{}.report.log", safe(server), safe(part)),
+            Format::Sentinel => format!("{}.lserv.log", safe(server)),
+            Format::Lmx => format!("{}.lmx.log", safe(server)),
+            _ => format!("{}.log", safe(server)),
+        }
+    }
+
+    /// The file of `server` and `part`, created on first use. An RLM file
+    /// that lines before any ISV's opened is the first ISV's: it is renamed
+    /// for it (the header lines travel with their server).
     fn file(&mut self, server: &str, part: &str) -> io::Result<usize> {
         if let Some(i) = self
             .files
@@ -117,16 +163,20 @@ impl SplitWriter {
         {
             return Ok(i);
         }
-        let name = match self.format {
-            Format::RlmReport => format!("{}.{}.report.log", safe(server), safe(part)),
-            Format::Sentinel => format!("{}.lserv.log", safe(server)),
-            Format::Lmx => format!("{}.lmx.log", safe(server)),
-            _ => format!("{}.log", safe(server)),
-        };
-        let target = Path::new(&self.dir)
-            .join(&name)
-            .to_string_lossy()
-            .into_owned();
+        if !part.is_empty()
+            && let Some(i) = self
+                .files
+                .iter()
+                .position(|f| f.server == server && f.part.is_empty())
+        {
+            let target = self.path(&self.name_of(server, part));
+            let mut outputs = self.outputs.lock().unwrap_or_else(PoisonError::into_inner);
+            outputs[self.files[i].output].0.clone_from(&target);
+            outputs[self.files[i].output].1.retarget(&target);
+            self.files[i].part = part.to_string();
+            return Ok(i);
+        }
+        let target = self.path(&self.name_of(server, part));
         let output = if self.readable {
             Output::create_readable(&target)?
         } else {
@@ -134,28 +184,29 @@ impl SplitWriter {
         };
         let writer =
             writer_for(self.format, output.writer()?, self.options).map_err(io::Error::other)?;
-        self.outputs
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push((target, output));
+        let mut outputs = self.outputs.lock().unwrap_or_else(PoisonError::into_inner);
+        outputs.push((target, output));
         self.files.push(File {
             server: server.to_string(),
             part: part.to_string(),
+            output: outputs.len() - 1,
             writer,
         });
         Ok(self.files.len() - 1)
+    }
+
+    fn path(&self, name: &str) -> String {
+        Path::new(&self.dir)
+            .join(name)
+            .to_string_lossy()
+            .into_owned()
     }
 }
 
 impl EventWriter for SplitWriter {
     fn write(&mut self, ev: &Event<'_>) -> io::Result<()> {
-        match self.route(ev)? {
-            Some(i) => self.files[i].writer.write(ev),
-            None => {
-                self.dropped += 1;
-                Ok(())
-            }
-        }
+        let i = self.route(ev)?;
+        self.files[i].writer.write(ev)
     }
 
     fn finish(&mut self) -> io::Result<()> {
@@ -171,12 +222,6 @@ impl EventWriter for SplitWriter {
             for (what, n) in f.writer.losses() {
                 *all.entry(what).or_insert(0) += n;
             }
-        }
-        if self.dropped > 0 {
-            all.insert(
-                "events before the first of their server or ISV".into(),
-                self.dropped,
-            );
         }
         all.into_iter().collect()
     }

@@ -47,7 +47,7 @@ impl DefinedReader {
             date: options.date,
             zone: options.tz.clone(),
             held: None,
-            server: None,
+            server: options.server.clone(),
             daemon: None,
         }
     }
@@ -185,7 +185,10 @@ fn parse(text: &str, format: &str, line: u64, sink: &mut dyn Sink, part: Part) -
     if let Some(d) = date.filter(|d| crate::dating::plausible(*d).is_none()) {
         sink.warn(
             line,
-            &format!("{text:?}: the year {} is outside 1970-2100; no date", d.year()),
+            &format!(
+                "{text:?}: the year {} is outside 1970-2100; no date",
+                d.year()
+            ),
         );
         return None;
     }

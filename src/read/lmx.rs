@@ -38,7 +38,10 @@ impl LmxReader {
         LmxReader {
             source: source.to_string(),
             zone: options.tz.clone(),
-            state: State::default(),
+            state: State {
+                server: options.server.clone(),
+                ..State::default()
+            },
         }
     }
 }

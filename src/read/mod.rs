@@ -60,6 +60,10 @@ pub struct ReadOptions {
     pub year: Option<i16>,
     /// `--tz`: the zone the log's wall-clock times are in.
     pub tz: Option<Zone>,
+    /// The server of the lines before the first that names one: the one
+    /// the file names later, or its rotation group's, or `--server NAME`
+    /// (a rotated log rarely begins with its start banner).
+    pub server: Option<String>,
 }
 
 pub trait Reader {

@@ -60,7 +60,7 @@ impl RlmDebugReader {
             source: source.to_string(),
             dating: YearDating::new(options.date, options.year),
             zone: options.tz.clone(),
-            server: None,
+            server: options.server.clone(),
             denial: None,
             ending: "\n",
             warned_undated: false,

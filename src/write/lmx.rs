@@ -13,6 +13,9 @@ use crate::sessions::Step;
 #[derive(Default)]
 pub struct Lmx {
     banner: bool,
+    /// A banner was written for an event before the log's own start, and
+    /// nothing has been written since: that start is the same one.
+    implied: bool,
     /// The vendor named in the log so far.
     vendor: Option<String>,
 }
@@ -44,12 +47,17 @@ impl Target for Lmx {
             lost.lose("UTC offsets");
         }
         let start = ev.kind == Kind::ServerStart && ev.daemon.is_none_or(is_license_server);
+        if start && std::mem::take(&mut self.implied) {
+            return;
+        }
         if start || (!self.banner && (ev.server.is_some() || is_usage(ev.kind))) {
             self.banner(ev, &time, out);
             if start {
                 return;
             }
+            self.implied = true;
         }
+        self.implied &= !(is_usage(ev.kind) || ev.kind == Kind::Product);
         if ev.format == Format::Lmx && ev.extra_text("topic") == Some("vendor") {
             // The log's own vendor line, written below as it was.
             self.vendor = ev.daemon.map(String::from);

@@ -129,6 +129,8 @@ pub struct VendorWriter<T> {
     /// Whether the original lines go out as they are: decided by the first
     /// event (it has its line, and the target is its format).
     passthrough: Option<bool>,
+    /// The line end of passed-through lines: the first line's.
+    ending: Option<&'static str>,
     lost: Losses,
 }
 
@@ -141,6 +143,7 @@ impl<T: Target> VendorWriter<T> {
             server: None,
             daemon: None,
             passthrough: None,
+            ending: None,
             lost: Losses {
                 strict,
                 ..Losses::default()
@@ -152,13 +155,6 @@ impl<T: Target> VendorWriter<T> {
 impl<T: Target> EventWriter for VendorWriter<T> {
     fn write(&mut self, ev: &Event<'_>) -> io::Result<()> {
         let own = ev.has_raw && ev.format == T::FORMAT;
-        if *self.passthrough.get_or_insert(own) && own {
-            // The log's own lines, as they were (a file that held several
-            // servers still does).
-            self.out.buf.extend_from_slice(ev.raw.as_bytes());
-            self.out.buf.extend_from_slice(ev.ending.as_bytes());
-            return self.out.maybe_flush();
-        }
         one_of(&mut self.server, ev.server, "server", T::FORMAT)?;
         one_of(
             &mut self.daemon,
@@ -166,6 +162,17 @@ impl<T: Target> EventWriter for VendorWriter<T> {
             "ISV",
             T::FORMAT,
         )?;
+        if *self.passthrough.get_or_insert(own) && own {
+            // The log's own lines, as they were, with the line end of the
+            // first: a CRLF log after an LF one does not mix the two.
+            let ending = *self.ending.get_or_insert(match ev.ending {
+                "" => "\n",
+                e => e,
+            });
+            self.out.buf.extend_from_slice(ev.raw.as_bytes());
+            self.out.buf.extend_from_slice(ending.as_bytes());
+            return self.out.maybe_flush();
+        }
         let step = self.sessions.step(ev);
         // A checkin that names only its handle (RLM small format) takes
         // what it lacks from its checkout.

@@ -26,6 +26,7 @@ pub fn options(data: &[u8]) -> ReadOptions {
         year: Some(2024),
         tz: (data.first().is_some_and(|b| b & 1 == 1))
             .then(|| Zone::parse("+01:00").expect("a fixed offset")),
+        server: None,
     }
 }
 

@@ -154,7 +154,13 @@ impl Run<'_> {
                 }
             };
             converter
-                .add_input_after(name, entry.skip_lines, diag.as_mut(), &mut on_open)
+                .add_input_after(
+                    name,
+                    entry.skip_lines,
+                    entry.server.as_deref(),
+                    diag.as_mut(),
+                    &mut on_open,
+                )
                 .map_err(vendor_error)?; // stops the run: nothing is committed
             if let Some(p) = &progress {
                 p.finished(name, entry.survey.as_ref().and_then(|s| s.size));
@@ -206,6 +212,7 @@ impl Run<'_> {
             .map(|&i| Job {
                 name: self.entry(i).found.name.clone(),
                 skip: self.entry(i).skip_lines,
+                server: self.entry(i).server.clone(),
             })
             .collect();
         let mut outcomes: Vec<Option<Outcome>> =
@@ -296,7 +303,13 @@ impl Run<'_> {
         let mut warnings = Collect::default();
         let mut converter = Converter::new(self.options.clone(), &mut sequential);
         converter
-            .add_input_after(&job.name, job.skip, &mut warnings, &mut |i| on_open(i))
+            .add_input_after(
+                &job.name,
+                job.skip,
+                job.server.as_deref(),
+                &mut warnings,
+                &mut |i| on_open(i),
+            )
             .map_err(vendor_error)?;
         let failure = converter.failures.pop();
         let stats = std::mem::take(&mut converter.stats);

@@ -164,7 +164,7 @@ impl FlexnetReader {
             lookback_bytes: 0,
             reopen,
             batch: Batch::default(),
-            server: None,
+            server: options.server.clone(),
             pool: None,
             sequential: false,
             joined: String::new(),

@@ -48,7 +48,7 @@ impl RlmReportReader {
             zone: options.tz.clone(),
             offset: None,
             switched: false,
-            server: None,
+            server: options.server.clone(),
             isv: None,
             fields: Vec::with_capacity(32),
         }

@@ -45,7 +45,7 @@ impl SentinelReader {
             source: source.to_string(),
             zone: options.tz.clone(),
             generation: None,
-            server: None,
+            server: options.server.clone(),
             session: None,
             spans: Vec::with_capacity(48),
             ending: "\n",
