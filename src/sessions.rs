@@ -189,6 +189,9 @@ pub enum End {
     ServerRestart,
     /// Still open when the log ended.
     Open,
+    /// A checkout took its handle while it was open: the server lost its
+    /// checkin, and it ends there.
+    HandleReused,
 }
 
 impl End {
@@ -199,6 +202,7 @@ impl End {
             End::ServerStop => "server_stop",
             End::ServerRestart => "server_restart",
             End::Open => "open",
+            End::HandleReused => "handle_reused",
         }
     }
 }
@@ -225,10 +229,15 @@ pub struct Session {
 /// What one event did.
 #[derive(Debug)]
 pub enum Step {
-    /// A checkout: its session id, and the licenses of its server and
-    /// feature in use after it.
+    /// A checkout: its session id, the licenses of its server and feature
+    /// in use after it, and the session whose handle it took, which ends
+    /// there ([`End::HandleReused`]).
     #[allow(missing_docs)]
-    Opened { id: u64, in_use: u64 },
+    Opened {
+        id: u64,
+        in_use: u64,
+        ended: Option<Box<Session>>,
+    },
     /// A checkin and the session it ended; `None` when its checkout came
     /// before the log began. `in_use` as for `Opened`.
     #[allow(missing_docs)]
@@ -357,10 +366,19 @@ impl Engine {
             handle: ev.handle.map(Box::from),
             start: ev.time,
         };
+        let mut ended = None;
+        if let Some(handle) = ev.handle {
+            // A handle reused while still open: the server lost the
+            // checkin; the older session ends here, and its licenses with it.
+            let at = (key.server, key.daemon, handle.into());
+            if let Some((old_key, old)) = self.by_handle.remove(&at) {
+                self.add_use(&old_key, false);
+                let session = self.session(&old_key, old, ev.time, End::HandleReused);
+                ended = Some(Box::new(session));
+            }
+        }
         let in_use = self.add_use(&key, true);
         match ev.handle {
-            // A handle reused while still open: the server lost the
-            // checkin; the older session ends there.
             Some(handle) => {
                 let at = (key.server, key.daemon, handle.into());
                 self.by_handle.insert(at, (key, open));
@@ -375,6 +393,7 @@ impl Engine {
         Step::Opened {
             id: self.next_id,
             in_use,
+            ended,
         }
     }
 
@@ -485,15 +504,27 @@ mod tests {
         let mut s = Engine::default();
         assert!(matches!(
             s.step(&ev(Kind::Checkout, "a", None, 1)),
-            Step::Opened { id: 1, in_use: 1 }
+            Step::Opened {
+                id: 1,
+                in_use: 1,
+                ..
+            }
         ));
         assert!(matches!(
             s.step(&ev(Kind::Checkout, "a", None, 2)),
-            Step::Opened { id: 2, in_use: 2 }
+            Step::Opened {
+                id: 2,
+                in_use: 2,
+                ..
+            }
         ));
         assert!(matches!(
             s.step(&ev(Kind::Checkout, "b", None, 3)),
-            Step::Opened { id: 3, in_use: 3 }
+            Step::Opened {
+                id: 3,
+                in_use: 3,
+                ..
+            }
         ));
         match s.step(&ev(Kind::Checkin, "a", None, 4)) {
             Step::Closed {

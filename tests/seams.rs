@@ -346,3 +346,221 @@ fn a_crlf_log_after_an_lf_log_does_not_mix_line_ends() {
     assert!(!text.contains('\r'), "{text:?}");
     assert_eq!(text, format!("{ROT1}{ROT2}"));
 }
+
+/// `convert --raw IN | convert --from jsonl ARGS -`: the fields path when
+/// `raw` is false (`--raw` is left out), as the jq workflow does.
+fn through_fields(dir: &std::path::Path, input: &str, args: &[&str]) -> (String, String) {
+    let jsonl = liclog(&["convert", input], dir);
+    assert_eq!(jsonl.status.code(), Some(0), "{}", stderr(&jsonl));
+    std::fs::write(dir.join("fields.jsonl"), &jsonl.stdout).unwrap();
+    let mut all = vec!["convert", "-v", "--from", "jsonl"];
+    all.extend_from_slice(args);
+    all.push("fields.jsonl");
+    let o = liclog(&all, dir);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    (String::from_utf8(o.stdout.clone()).unwrap(), stderr(&o))
+}
+
+#[test]
+fn rlm_keeps_its_time_zone_and_its_own_cur_use_through_fields() {
+    let log = "RLM Report Log Format 0, version 10.0\n\
+ISV: demo, RLM version 10.0 BL2\n\
+START lic01 05/11/2024 15:16:49\n\
+TIMEZONE 300 0 # EST\n\
+OUT datavis 1.0 1 al ws1 \"\" 1 11 0 41 41 1a14 \"\" \"\" \"\" 05/11 15:17:14\n\
+IN 1 datavis 1.0 al ws1 \"\" 1 10 0 41 05/11 15:29:13\n";
+    let dir = dir_with(&[("r.log", log.as_bytes())]);
+    let (out, _) = through_fields(dir.path(), "r.log", &["--to", "rlm-report"]);
+    assert!(out.contains("TIMEZONE 300 0"), "{out}");
+    // The log's own cur_use, not liclog's count (1, then 0).
+    assert!(out.contains("\"\" 1 11 0 41 41"), "{out}");
+    assert!(out.contains("\"\" 1 10 0 41 05/11"), "{out}");
+    // And the offset reads back.
+    std::fs::write(dir.path().join("back.log"), &out).unwrap();
+    let csv = liclog(&["convert", "--to", "csv", "back.log"], dir.path());
+    assert!(
+        String::from_utf8(csv.stdout)
+            .unwrap()
+            .contains("2024-05-11T15:17:14-05:00")
+    );
+}
+
+#[test]
+fn a_handle_only_deque_takes_its_que_and_keeps_its_why() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("golden");
+    let small = root.join("rlm-report/small/input.log");
+    let dir = dir_with(&[("small.log", &std::fs::read(small).unwrap())]);
+    for to in ["rlm-report", "flexnet"] {
+        let (out, _) = through_fields(dir.path(), "small.log", &["--to", to]);
+        let want = match to {
+            "rlm-report" => "DEQUE 6 plotter 1.0 eve ws-8",
+            _ => "DEQUEUED: \"plotter\" eve@ws-8",
+        };
+        assert!(out.contains(want), "{to}: {out}");
+    }
+}
+
+#[test]
+fn a_daylight_saving_zone_writes_each_offset() {
+    let log = " 9:00:00 (lmgrd) FlexNet Licensing (v11.16.2.0 build 1 x64_lsb) started on srv1 (linux) (1/4/2024)\n\
+ 9:00:05 (vd) OUT: \"feat\" alice@ws1  \n\
+ 9:00:06 (lmgrd) TIMESTAMP 7/4/2024\n\
+ 9:00:07 (vd) IN: \"feat\" alice@ws1  \n";
+    let dir = dir_with(&[("x.log", log.as_bytes())]);
+    let o = liclog(
+        &[
+            "convert",
+            "--tz",
+            "America/Detroit",
+            "--to",
+            "rlm-report",
+            "x.log",
+        ],
+        dir.path(),
+    );
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        out.contains("TIMEZONE 300 0") && out.contains("TIMEZONE 240 0"),
+        "{out}"
+    );
+    std::fs::write(dir.path().join("back.log"), &out).unwrap();
+    let csv = liclog(&["convert", "--to", "csv", "back.log"], dir.path());
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    assert!(csv.contains("2024-01-04T09:00:05-05:00"), "{csv}");
+    assert!(csv.contains("2024-07-04T09:00:07-04:00"), "{csv}");
+}
+
+#[test]
+fn flexnet_lines_come_back_whole_from_their_fields() {
+    let log = " 9:00:00 (lmgrd) FlexNet Licensing (v11.16.2.0 build 1 x64_lsb) started on srv1 (linux) (1/4/2024)\n\
+ 9:00:05 (MSC) OUT: \"MSCONE\" eng7@cae-12  [MSCONE:NASTRAN] (10 licenses)\n\
+ 9:10:00 (MSC) IN: \"MSCONE\" eng7@cae-12  [MSCONE:NASTRAN] (10 licenses)\n\
+ 9:20:00 (MSC) OUT: \"MSCONE\" eng8@cae-13  \n\
+ 9:30:00 (MSC) IN: \"MSCONE\" eng8@cae-13  (INACTIVE)\n\
+ 9:40:00 (MSC) DENIED: \"MSCONE\" eng9@cae-14  (Licensed number of users already reached. (-4,342:10054 \"\"))\n\
+ 9:50:00 (lmgrd) SHUTDOWN request from root at node srv1\n";
+    let dir = dir_with(&[("x.log", log.as_bytes())]);
+    let (out, err) = through_fields(dir.path(), "x.log", &["--to", "flexnet"]);
+    let usage: Vec<&str> = log.lines().skip(1).collect();
+    for line in usage {
+        assert!(out.contains(line), "{line:?} not in:\n{out}\n{err}");
+    }
+}
+
+#[test]
+fn denials_from_other_formats_read_as_lmgrd_writes_them() {
+    let rlm_debug = "05/11 15:20 (demo) DENIED: (1) simulator v2.1 to cecil@win2008 \n05/11 15:20 (demo)         All licenses in use\n";
+    let dir = dir_with(&[("isv.log", rlm_debug.as_bytes())]);
+    let o = liclog(
+        &[
+            "convert",
+            "--from",
+            "rlm-debug",
+            "--year",
+            "2024",
+            "--to",
+            "flexnet",
+            "isv.log",
+        ],
+        dir.path(),
+    );
+    let out = String::from_utf8(o.stdout.clone()).unwrap();
+    assert!(
+        out.contains("(Licensed number of users already reached. (-4,342))"),
+        "{out}{}",
+        stderr(&o)
+    );
+    // lmgrd pads the hour with a space.
+    assert!(!out.lines().any(|l| l.starts_with('0')), "{out}");
+}
+
+#[test]
+fn sentinel_numkeys_on_denials_is_the_count_in_use() {
+    let log = " 9:00:00 (lmgrd) FlexNet Licensing (v11.16.2.0 build 1 x64_lsb) started on srv1 (linux) (1/4/2024)\n\
+ 9:00:05 (vd) OUT: \"feat\" alice@ws1  \n\
+ 9:00:06 (vd) DENIED: \"feat\" bob@ws2  (Licensed number of users already reached. (-4,342))\n";
+    let dir = dir_with(&[("x.log", log.as_bytes())]);
+    let o = liclog(&["convert", "--to", "sentinel", "x.log"], dir.path());
+    let out = String::from_utf8(o.stdout).unwrap();
+    let denial = out.lines().find(|l| l.contains(" bob ")).unwrap();
+    // Trans 1 (denied), Numkeys 1 (all in use), Keylife 0.
+    assert!(denial.contains(" 1 1 0 bob "), "{denial}");
+}
+
+#[test]
+fn an_rlm_feature_with_a_quote_still_reads_back() {
+    let csv = "kind,time,server,daemon,feature,version,user,host\n\
+checkout,2024-01-04T09:00:00,srv1,vd,\"\"\"quoted\",1.0,al,ws1\n";
+    let dir = dir_with(&[("x.csv", csv.as_bytes())]);
+    let o = liclog(
+        &[
+            "convert",
+            "-v",
+            "--strict",
+            "--from",
+            "csv",
+            "--to",
+            "rlm-report",
+            "x.csv",
+        ],
+        dir.path(),
+    );
+    assert_exit(&o, 1, "double quotes in names");
+    let o = liclog(
+        &[
+            "convert",
+            "-v",
+            "--from",
+            "csv",
+            "--to",
+            "rlm-report",
+            "-o",
+            "r.log",
+            "x.csv",
+        ],
+        dir.path(),
+    );
+    assert!(
+        stderr(&o).contains("double quotes in names"),
+        "{}",
+        stderr(&o)
+    );
+    let back = liclog(&["convert", "--to", "csv", "--strict", "r.log"], dir.path());
+    assert_eq!(back.status.code(), Some(0), "{}", stderr(&back));
+    assert!(String::from_utf8(back.stdout).unwrap().contains("'quoted"));
+}
+
+#[test]
+fn a_reused_rlm_handle_ends_the_older_session() {
+    let log = "RLM Report Log Format 0, version 10.0\n\
+ISV: demo, RLM version 10.0 BL2\n\
+START lic01 05/11/2024 15:00:00\n\
+OUT datavis 1.0 1 al ws1 \"\" 1 1 0 41 41 1a14 \"\" \"\" \"\" 05/11 15:01:00\n\
+OUT datavis 1.0 1 bo ws2 \"\" 1 1 0 41 41 1a15 \"\" \"\" \"\" 05/11 15:02:00\n\
+IN 1 datavis 1.0 bo ws2 \"\" 1 0 0 41 05/11 15:03:00\n";
+    let dir = dir_with(&[("r.log", log.as_bytes())]);
+    let o = liclog(&["report", "-o", "rep", "r.log"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let sessions = std::fs::read_to_string(dir.path().join("rep/sessions.csv")).unwrap();
+    assert!(sessions.contains("handle_reused"), "{sessions}");
+    assert!(!sessions.contains("open_at_end"), "{sessions}");
+    // Written from its fields, cur_use ends at 0.
+    let jsonl = liclog(&["convert", "r.log"], dir.path());
+    std::fs::write(dir.path().join("r.jsonl"), &jsonl.stdout).unwrap();
+    let csv = "kind,time,server,daemon,feature,user,host,handle\n\
+checkout,2024-05-11T15:01:00,lic01,demo,datavis,al,ws1,41\n\
+checkout,2024-05-11T15:02:00,lic01,demo,datavis,bo,ws2,41\n\
+checkin,2024-05-11T15:03:00,lic01,demo,datavis,bo,ws2,41\n";
+    std::fs::write(dir.path().join("r.csv"), csv).unwrap();
+    let o = liclog(
+        &["convert", "--from", "csv", "--to", "rlm-report", "r.csv"],
+        dir.path(),
+    );
+    let out = String::from_utf8(o.stdout).unwrap();
+    let cur_use: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("OUT ") || l.starts_with("IN "))
+        .map(|l| l.split(' ').nth(8).unwrap())
+        .collect();
+    assert_eq!(cur_use, ["1", "1", "0"], "{out}");
+}

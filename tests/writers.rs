@@ -34,6 +34,19 @@ fn usage(jsonl: &[u8], to: &str) -> Vec<Usage> {
         let handle = format!("{}/{}", v["server"], v["handle"].as_str().unwrap_or(""));
         let has_handle = v["handle"].is_string();
         let mut kind = v["kind"].as_str().unwrap_or("").to_string();
+        if kind == "queued" && has_handle {
+            open.insert(format!("que/{handle}"), v.clone());
+        }
+        if kind == "dequeued" && has_handle {
+            // A DEQUE that names only its handle takes its QUE's license.
+            if let Some(o) = open.remove(&format!("que/{handle}")) {
+                for k in ["feature", "user", "host", "version"] {
+                    if v[k].is_null() {
+                        v[k] = o[k].clone();
+                    }
+                }
+            }
+        }
         match kind.as_str() {
             "inuse" if to == "rlm-report" => continue,
             "inuse" if has_handle && open.contains_key(&handle) => continue,
@@ -90,7 +103,10 @@ fn usage(jsonl: &[u8], to: &str) -> Vec<Usage> {
         };
         let name = |k: &str| {
             let n = s(k);
-            if to == "flexnet" || to == "lmx" {
+            if to == "flexnet" && n.is_empty() {
+                // lmgrd always names both: a missing one is written as `-`.
+                "-".to_string()
+            } else if to == "flexnet" || to == "lmx" {
                 n
             } else {
                 n.replace(' ', "_")

@@ -298,7 +298,15 @@ impl Report {
             _ => {}
         }
         match self.engine.step(ev) {
-            Step::Opened { in_use, .. } => {
+            Step::Opened { in_use, ended, .. } => {
+                if let Some(s) = ended {
+                    let old = self.id_of(s.holder.server.as_deref(), s.holder.feature.as_deref());
+                    self.ended(&s, old, Some(at), s.ended)?;
+                    let (server, feature) =
+                        (s.holder.server.as_deref(), s.holder.feature.as_deref());
+                    let in_use = self.engine.in_use(server, feature);
+                    self.moved(old, at, in_use);
+                }
                 let id = self.id_of(ev.server, ev.feature);
                 let user = self.ids.user(ev.user.unwrap_or(""));
                 let totals = self.totals(id);

@@ -145,6 +145,7 @@ impl Tables {
             End::Checkin => "checkin",
             End::ServerStop | End::ServerRestart => "server_stop",
             End::Open => "open_at_end",
+            End::HandleReused => "handle_reused",
         };
         let duration = start
             .zip(end)

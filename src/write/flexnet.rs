@@ -6,7 +6,7 @@
 
 use jiff::civil::Date;
 
-use super::vendor::{Losses, Target, denial_of, is_usage, push_mdy};
+use super::vendor::{Losses, Seen, Target, denial_of, is_usage, push_mdy};
 use crate::event::{Event, Kind, Time, is_license_server};
 use crate::format::Format;
 use crate::sessions::Step;
@@ -25,7 +25,8 @@ const VERSION: &str = "v11.19.0.0 build 0 x64_lsb";
 impl Target for Flexnet {
     const FORMAT: Format = Format::Flexnet;
 
-    fn event(&mut self, ev: &Event<'_>, step: &Step, out: &mut Vec<u8>, lost: &mut Losses) {
+    fn event(&mut self, ev: &Event<'_>, seen: Seen<'_>, out: &mut Vec<u8>, lost: &mut Losses) {
+        let step = seen.step;
         let Some(time) = ev.time else {
             lost.lose(&format!("{} events without a time", ev.kind.name()));
             return;
@@ -70,7 +71,12 @@ impl Target for Flexnet {
             return;
         }
         let start = out.len();
-        envelope(&time, daemon, out);
+        // lmgrd writes its own stops, whichever daemon the input named.
+        let writer = match ev.kind {
+            Kind::ServerStop => "lmgrd",
+            _ => daemon,
+        };
+        envelope(&time, writer, out);
         let body = out.len();
         match ev.kind {
             kind if is_usage(kind) => usage(ev, kind, out, lost),
@@ -112,13 +118,17 @@ impl Target for Flexnet {
     }
 }
 
-/// `HH:MM:SS (daemon) `.
+/// `HH:MM:SS (daemon) `, the hour padded with a space as lmgrd pads it.
 fn envelope(time: &Time, daemon: &str, out: &mut Vec<u8>) {
     let plain = Time {
         fraction: None,
         ..*time
     };
+    let at = out.len();
     plain.write_time_of_day(out);
+    if out[at] == b'0' {
+        out[at] = b' ';
+    }
     out.extend_from_slice(b" (");
     out.extend_from_slice(daemon.as_bytes());
     out.extend_from_slice(b") ");
@@ -164,27 +174,55 @@ fn usage(ev: &Event<'_>, kind: Kind, out: &mut Vec<u8>, lost: &mut Losses) {
     out.push(b'"');
     out.extend_from_slice(feature.as_bytes());
     out.extend_from_slice(b"\" ");
-    if kind == Kind::Unsupported {
-        out.extend_from_slice(b"(PORT_AT_HOST_PLUS   ) ");
+    // What a FlexNet line said besides its fields comes back from them.
+    let own = |key: &str| ev.extra_text(key).filter(|_| ev.format == Format::Flexnet);
+    match (kind, own("request_info")) {
+        (_, Some(info)) => out.extend_from_slice(format!("({info}) ").as_bytes()),
+        (Kind::Unsupported, None) => out.extend_from_slice(b"(PORT_AT_HOST_PLUS   ) "),
+        _ => {}
     }
-    let host = ev.host.unwrap_or("");
-    if host.contains(' ') {
+    let host = ev.host.filter(|h| !h.is_empty());
+    let user = ev.user.filter(|u| !u.is_empty());
+    if host.is_some_and(|h| h.contains(' ')) {
         lost.lose("host names holding a space");
     }
-    out.extend_from_slice(ev.user.unwrap_or("").as_bytes());
+    if user.is_none() || host.is_none() {
+        // lmgrd always names both; parsers reject `user@` and `@host`.
+        lost.lose("usage lines without a user or host (written as -)");
+    }
+    out.extend_from_slice(user.unwrap_or("-").as_bytes());
     out.push(b'@');
-    out.extend_from_slice(host.as_bytes());
+    out.extend_from_slice(host.unwrap_or("-").as_bytes());
     out.extend_from_slice(b"  ");
     if ev.version.is_some() {
         lost.lose("versions");
     }
+    let mut tail: Vec<String> = Vec::new();
+    if let Some(data) = own("bracket") {
+        tail.push(format!("[{data}]"));
+    }
     let count = ev.count.unwrap_or(1);
     if count > 1 {
         if matches!(kind, Kind::Checkout | Kind::Checkin) {
-            out.extend_from_slice(format!("({count} licenses)").as_bytes());
+            tail.push(format!("({count} licenses)"));
         } else {
             lost.lose("counts of denials and queue lines");
         }
+    }
+    if let Some(verbose) = own("verbose") {
+        tail.push(format!("^^^ {verbose} ^^^"));
+    }
+    out.extend_from_slice(tail.join(" ").as_bytes());
+    let reasoned = matches!(kind, Kind::Denial | Kind::Unsupported | Kind::Queued)
+        || (kind == Kind::Checkin && ev.reason.is_some() && ev.format == Format::Flexnet);
+    if reasoned && !tail.is_empty() {
+        out.push(b' ');
+    }
+    if kind == Kind::Checkin
+        && let Some(why) = ev.reason.filter(|_| ev.format == Format::Flexnet)
+    {
+        // `(INACTIVE)`, `(SHUTDOWN)`: why the server checked it in.
+        out.extend_from_slice(format!("({why})").as_bytes());
     }
     if matches!(kind, Kind::Denial | Kind::Unsupported | Kind::Queued) {
         out.extend_from_slice(b"(");
@@ -198,8 +236,12 @@ fn usage(ev: &Event<'_>, kind: Kind, out: &mut Vec<u8>, lost: &mut Losses) {
 fn reason(ev: &Event<'_>, kind: Kind, out: &mut Vec<u8>, lost: &mut Losses) {
     if ev.format == Format::Flexnet && (ev.reason.is_some() || ev.code.is_some()) {
         out.extend_from_slice(ev.reason.unwrap_or("").as_bytes());
-        if let Some(code) = ev.code {
-            out.extend_from_slice(format!(" ({code})").as_bytes());
+        match (ev.code, ev.extra_text("errno")) {
+            (Some(code), Some(errno)) => {
+                out.extend_from_slice(format!(" ({code}:{errno} \"\")").as_bytes())
+            }
+            (Some(code), None) => out.extend_from_slice(format!(" ({code})").as_bytes()),
+            _ => {}
         }
         return;
     }
@@ -213,7 +255,8 @@ fn reason(ev: &Event<'_>, kind: Kind, out: &mut Vec<u8>, lost: &mut Losses) {
     });
     match mapped {
         Some(d) => {
-            out.extend_from_slice(format!("{} ({})", d.flexnet_text, d.flexnet_code).as_bytes())
+            let (text, major, minor) = (d.flexnet_text, d.flexnet_code, d.flexnet_minor);
+            out.extend_from_slice(format!("{text} ({major},{minor})").as_bytes())
         }
         None => {
             if ev.reason.is_some() {

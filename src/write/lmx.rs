@@ -4,7 +4,7 @@
 //! [ip]: feature`, and denials as `CHECKOUT ... FAIL: reason`.
 //! docs/writers.md lists every choice.
 
-use super::vendor::{Losses, Target, denial_of, is_usage};
+use super::vendor::{Losses, Seen, Target, denial_of, is_usage};
 use crate::event::{Event, Kind, Time, is_license_server};
 use crate::format::Format;
 use crate::sessions::Step;
@@ -31,7 +31,8 @@ const ALL_IN_USE: &str = "No more licenses available";
 impl Target for Lmx {
     const FORMAT: Format = Format::Lmx;
 
-    fn event(&mut self, ev: &Event<'_>, step: &Step, out: &mut Vec<u8>, lost: &mut Losses) {
+    fn event(&mut self, ev: &Event<'_>, seen: Seen<'_>, out: &mut Vec<u8>, lost: &mut Losses) {
+        let step = seen.step;
         let Some(time) = ev.time else {
             lost.lose(&format!("{} events without a time", ev.kind.name()));
             return;

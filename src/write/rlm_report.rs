@@ -9,7 +9,7 @@ use std::borrow::Cow;
 
 use jiff::civil::Date;
 
-use super::vendor::{DENIALS, Hex, Losses, Target, denial_of, has_space, is_usage, push_mdy};
+use super::vendor::{DENIALS, Hex, Losses, Seen, Target, denial_of, has_space, is_usage, push_mdy};
 use crate::event::{Event, Kind, Time, is_license_server};
 use crate::format::Format;
 use crate::put;
@@ -22,6 +22,9 @@ pub struct RlmReport {
     started: bool,
     date: Option<Date>,
     last: Option<Time>,
+    /// The UTC offset the last `TIMEZONE` line stated: a new one is
+    /// written whenever the events' offset changes (daylight saving time).
+    offset: Option<i32>,
 }
 
 impl Target for RlmReport {
@@ -31,7 +34,8 @@ impl Target for RlmReport {
         ev.daemon.filter(|_| is_usage(ev.kind))
     }
 
-    fn event(&mut self, ev: &Event<'_>, step: &Step, out: &mut Vec<u8>, lost: &mut Losses) {
+    fn event(&mut self, ev: &Event<'_>, seen: Seen<'_>, out: &mut Vec<u8>, lost: &mut Losses) {
+        let step = seen.step;
         // An RLM PRODUCT record (no time of its own) after its START.
         if ev.kind == Kind::Product && ev.format == Format::RlmReport && self.started {
             product(ev, out);
@@ -54,6 +58,9 @@ impl Target for RlmReport {
                 Some(d) => Some(d),
                 None => Some("unknown"),
             };
+            if isv == Some("unknown") && (start || is_usage(ev.kind)) {
+                lost.lose("ISV names (a format without vendor daemons: written as unknown)");
+            }
             let Some(isv) = isv.filter(|_| start || is_usage(ev.kind)) else {
                 lost.lose(&format!(
                     "{} events before the first of an ISV",
@@ -67,20 +74,27 @@ impl Target for RlmReport {
         if !self.started || start {
             self.started = true;
             out.extend_from_slice(b"START ");
+            if ev.server.is_none() {
+                lost.lose("server names (written as localhost)");
+            }
             out.extend_from_slice(no_space(ev.server.unwrap_or("localhost"), lost).as_bytes());
             out.push(b' ');
             push_full(&time, date, out);
-            if let Some(offset) = time.offset {
-                let west = -offset / 60;
-                out.extend_from_slice(
-                    format!("TIMEZONE {west} 0 # written by liclog\n").as_bytes(),
-                );
-            }
+            self.offset = None;
             self.date = Some(date);
             if start {
                 self.last = Some(time);
                 return;
             }
+        }
+        if let Some(offset) = time.offset
+            && self.offset != Some(offset)
+        {
+            // RLM's TIMEZONE: minutes west of UTC, and no daylight flag
+            // (the offset in force is written again when it changes).
+            let west = -offset / 60;
+            out.extend_from_slice(format!("TIMEZONE {west} 0 # written by liclog\n").as_bytes());
+            self.offset = Some(offset);
         }
         if self.date != Some(date) {
             self.date = Some(date);
@@ -104,14 +118,14 @@ impl Target for RlmReport {
             return;
         }
         match (ev.kind, step) {
-            (Kind::Checkout, Step::Opened { id, in_use }) => {
+            (Kind::Checkout, Step::Opened { id, in_use, .. }) => {
                 let f = fields(ev, lost);
                 put!(
                     out, "OUT ", f.product, " ", f.version, " ", f.pool, " ", f.user, " "
                 );
-                put!(
-                    out, f.host, " \"", f.isv_def, "\" ", f.count, " ", *in_use, " 0 "
-                );
+                put!(out, f.host, " \"", f.isv_def, "\" ", f.count, " ");
+                put_cur_use(out, ev, *in_use);
+                put!(out, " 0 ");
                 put_handle(out, ev.handle, *id);
                 out.push(b' ');
                 put_handle(out, ev.handle, *id);
@@ -141,9 +155,9 @@ impl Target for RlmReport {
                 put!(
                     out, "IN ", why, " ", f.product, " ", f.version, " ", f.user, " "
                 );
-                put!(
-                    out, f.host, " \"", f.isv_def, "\" ", f.count, " ", *in_use, " 0 "
-                );
+                put!(out, f.host, " \"", f.isv_def, "\" ", f.count, " ");
+                put_cur_use(out, ev, *in_use);
+                put!(out, " 0 ");
                 match session.as_deref() {
                     Some(s) => put_handle(out, s.handle.as_deref(), s.id),
                     None => {
@@ -185,8 +199,12 @@ impl Target for RlmReport {
             (Kind::Dequeued, _) => {
                 let f = fields(ev, lost);
                 let handle = ev.handle.unwrap_or("0");
+                let why = ev
+                    .extra_text("why")
+                    .filter(|_| ev.format == Format::RlmReport)
+                    .unwrap_or("1");
                 let line = format!(
-                    "DEQUE 1 {} {} {} {} \"{}\" {} {handle} ",
+                    "DEQUE {why} {} {} {} {} \"{}\" {} {handle} ",
                     f.product, f.version, f.user, f.host, f.isv_def, f.count
                 );
                 out.extend_from_slice(line.as_bytes());
@@ -292,6 +310,18 @@ fn fields<'e>(ev: &'e Event<'_>, lost: &mut Losses) -> Fields<'e> {
     }
 }
 
+/// `cur_use`: the log's own figure where it has one (an RLM record; the
+/// server counts what liclog may not see), else the engine's count.
+fn put_cur_use(out: &mut Vec<u8>, ev: &Event<'_>, in_use: u64) {
+    match ev
+        .extra_text("cur_use")
+        .filter(|_| ev.format == Format::RlmReport)
+    {
+        Some(own) => put!(out, own),
+        None => put!(out, in_use),
+    }
+}
+
 /// The record's own handle, or the session's number in hex.
 fn put_handle(out: &mut Vec<u8>, handle: Option<&str>, id: u64) {
     match handle {
@@ -309,13 +339,20 @@ fn name<'e>(value: Option<&'e str>, lost: &mut Losses) -> Cow<'e, str> {
     }
 }
 
+/// A name RLM's space-split fields can carry: no space (written as `_`)
+/// and no double quote (written as `'`: a field that starts with one is
+/// read as a quoted string, and the record no longer reads back).
 fn no_space<'e>(value: &'e str, lost: &mut Losses) -> Cow<'e, str> {
-    if has_space(value) {
+    let mut value = Cow::Borrowed(value);
+    if has_space(&value) {
         lost.lose("spaces in names (written as _)");
-        Cow::Owned(value.replace([' ', '\t'], "_"))
-    } else {
-        Cow::Borrowed(value)
+        value = Cow::Owned(value.replace([' ', '\t'], "_"));
     }
+    if value.contains('"') {
+        lost.lose("double quotes in names (written as ')");
+        value = Cow::Owned(value.replace('"', "'"));
+    }
+    value
 }
 
 /// The RLM status of a denial: its own, or mapped from FlexNet's code.

@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use super::vendor::{Losses, Target, has_space};
+use super::vendor::{Losses, Seen, Target, has_space};
 use crate::event::{Event, Kind, Time, is_license_server};
 use crate::format::Format;
 use crate::put;
@@ -28,7 +28,8 @@ const VERSION: &str = "v8.6.0.0036";
 impl Target for Sentinel {
     const FORMAT: Format = Format::Sentinel;
 
-    fn event(&mut self, ev: &Event<'_>, step: &Step, out: &mut Vec<u8>, lost: &mut Losses) {
+    fn event(&mut self, ev: &Event<'_>, seen: Seen<'_>, out: &mut Vec<u8>, lost: &mut Losses) {
+        let step = seen.step;
         let Some(time) = ev.time.filter(|t| t.date.is_some()) else {
             lost.lose(&format!("{} events without a date", ev.kind.name()));
             return;
@@ -78,11 +79,11 @@ impl Target for Sentinel {
         let (trans, numkeys, keylife) = match (ev.kind, step) {
             (Kind::Checkout | Kind::Inuse, Step::Opened { in_use, .. }) => (0, *in_use, 0),
             (Kind::Inuse, _) => return,
-            (Kind::Denial | Kind::Unsupported, _) => (1, 0, 0),
+            (Kind::Denial | Kind::Unsupported, _) => (1, seen.in_use, 0),
             (Kind::Checkin, Step::Closed { session, in_use }) => {
                 (2, *in_use, held(session.as_deref(), &time))
             }
-            (Kind::Queued, _) => (3, 0, 0),
+            (Kind::Queued, _) => (3, seen.in_use, 0),
             (Kind::ServerStop, _) => {
                 self.shutdown(out, lost);
                 return;

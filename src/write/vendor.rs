@@ -16,9 +16,9 @@ use crate::sessions::{Engine, Step};
 /// One vendor format's lines.
 pub trait Target: Send {
     const FORMAT: Format;
-    /// Writes the lines for `ev` (which `step` of the sessions engine saw)
-    /// into `out`, counting in `lost` what the format cannot carry.
-    fn event(&mut self, ev: &Event<'_>, step: &Step, out: &mut Vec<u8>, lost: &mut Losses);
+    /// Writes the lines for `ev` (as the sessions engine `seen` it) into
+    /// `out`, counting in `lost` what the format cannot carry.
+    fn event(&mut self, ev: &Event<'_>, seen: Seen<'_>, out: &mut Vec<u8>, lost: &mut Losses);
     /// The vendor daemon this output holds, for a format that holds one
     /// (an RLM reportlog is one ISV's): events of another are refused.
     fn daemon_of<'e>(&self, ev: &Event<'e>) -> Option<&'e str> {
@@ -30,6 +30,15 @@ pub trait Target: Send {
     fn finish(&mut self, out: &mut Vec<u8>) {
         let _ = out;
     }
+}
+
+/// What the sessions engine made of an event: its step, and the licenses
+/// of its server and feature in use after it (for a denial or a queued
+/// request too: Sentinel's Numkeys is never 0 just because all are in use).
+#[derive(Clone, Copy)]
+pub struct Seen<'s> {
+    pub step: &'s Step,
+    pub in_use: u64,
 }
 
 /// What a target could not carry, per field or event kind.
@@ -129,6 +138,8 @@ pub struct VendorWriter<T> {
     /// Whether the original lines go out as they are: decided by the first
     /// event (it has its line, and the target is its format).
     passthrough: Option<bool>,
+    /// Queued requests still waiting, by handle (bounded by the queue).
+    queued: std::collections::HashMap<String, Queue>,
     /// The line end of passed-through lines: the first line's.
     ending: Option<&'static str>,
     lost: Losses,
@@ -143,6 +154,7 @@ impl<T: Target> VendorWriter<T> {
             server: None,
             daemon: None,
             passthrough: None,
+            queued: std::collections::HashMap::new(),
             ending: None,
             lost: Losses {
                 strict,
@@ -174,6 +186,29 @@ impl<T: Target> EventWriter for VendorWriter<T> {
             return self.out.maybe_flush();
         }
         let step = self.sessions.step(ev);
+        let waited;
+        let mut dequeued;
+        let ev = match (ev.kind, ev.handle) {
+            (Kind::Queued, Some(h)) if ev.feature.is_some() => {
+                self.queued.insert(h.to_string(), Queue::of(ev));
+                ev
+            }
+            (Kind::Dequeued, Some(h)) => match self.queued.remove(h) {
+                // A dequeue that names only its handle (RLM's small format)
+                // takes the license its request waited for.
+                Some(q) if ev.feature.is_none() => {
+                    waited = q;
+                    dequeued = ev.clone();
+                    dequeued.feature = Some(&waited.feature);
+                    dequeued.version = dequeued.version.or(waited.version.as_deref());
+                    dequeued.user = dequeued.user.or(waited.user.as_deref());
+                    dequeued.host = dequeued.host.or(waited.host.as_deref());
+                    &dequeued
+                }
+                _ => ev,
+            },
+            _ => ev,
+        };
         // A checkin that names only its handle (RLM small format) takes
         // what it lacks from its checkout.
         let mut filled;
@@ -191,8 +226,17 @@ impl<T: Target> EventWriter for VendorWriter<T> {
             }
             _ => ev,
         };
+        let in_use = match &step {
+            Step::Opened { in_use, .. } | Step::Closed { in_use, .. } => *in_use,
+            _ if is_usage(ev.kind) => self.sessions.in_use(ev.server, ev.feature),
+            _ => 0,
+        };
+        let seen = Seen {
+            step: &step,
+            in_use,
+        };
         self.target
-            .event(ev, &step, &mut self.out.buf, &mut self.lost);
+            .event(ev, seen, &mut self.out.buf, &mut self.lost);
         if let Some(what) = self.lost.first.take() {
             let lossy = Lossy {
                 format: T::FORMAT,
@@ -218,6 +262,25 @@ impl<T: Target> EventWriter for VendorWriter<T> {
 
     fn losses(&self) -> Vec<(String, u64)> {
         self.lost.counts()
+    }
+}
+
+/// What a queued request waits for.
+struct Queue {
+    feature: String,
+    version: Option<String>,
+    user: Option<String>,
+    host: Option<String>,
+}
+
+impl Queue {
+    fn of(ev: &Event<'_>) -> Queue {
+        Queue {
+            feature: ev.feature.unwrap_or("").to_string(),
+            version: ev.version.map(String::from),
+            user: ev.user.map(String::from),
+            host: ev.host.map(String::from),
+        }
     }
 }
 
@@ -264,6 +327,9 @@ pub fn is_usage(kind: Kind) -> bool {
 pub struct Denial {
     pub flexnet_text: &'static str,
     pub flexnet_code: i32,
+    /// lmgrd's minor error number for it, as real logs show it (its
+    /// meaning is not documented); 0 where no log shows one.
+    pub flexnet_minor: i32,
     pub rlm: i32,
 }
 
@@ -271,57 +337,73 @@ pub const DENIALS: &[Denial] = &[
     Denial {
         flexnet_text: "Licensed number of users already reached.",
         flexnet_code: -4,
+        flexnet_minor: 342,
         rlm: -22,
     },
     Denial {
         flexnet_text: "No such feature exists.",
         flexnet_code: -5,
+        flexnet_minor: 414,
         rlm: -1,
     },
     Denial {
         flexnet_text: "Invalid host.",
         flexnet_code: -9,
+        flexnet_minor: 57,
         rlm: -4,
     },
     Denial {
         flexnet_text: "Feature has expired.",
         flexnet_code: -10,
+        flexnet_minor: 32,
         rlm: -3,
     },
     Denial {
         flexnet_text: "License server system does not support this feature.",
         flexnet_code: -18,
+        flexnet_minor: 327,
         rlm: -18,
     },
     Denial {
         flexnet_text: "License server system does not support this version of this feature.",
         flexnet_code: -25,
+        flexnet_minor: 0,
         rlm: -6,
     },
     Denial {
         flexnet_text: "Feature start date is in the future.",
         flexnet_code: -31,
+        flexnet_minor: 0,
         rlm: -37,
     },
     Denial {
         flexnet_text: "User/host on EXCLUDE list for feature.",
         flexnet_code: -38,
+        flexnet_minor: 0,
         rlm: -11,
     },
     Denial {
         flexnet_text: "User/host not on INCLUDE list for feature.",
         flexnet_code: -39,
+        flexnet_minor: 0,
         rlm: -13,
     },
     Denial {
         flexnet_text: "Checkout exceeds MAX specified in options file.",
         flexnet_code: -87,
+        flexnet_minor: 0,
         rlm: -14,
     },
 ];
 
-/// The row of `ev`'s denial reason, from its own format's code.
+/// The row of `ev`'s denial reason, from its own format's code, or from
+/// the text "all licenses in use" that RLM's debug log and LM-X write.
 pub fn denial_of(ev: &Event<'_>) -> Option<&'static Denial> {
+    if let Some(reason) = ev.reason
+        && ALL_IN_USE.iter().any(|t| reason.eq_ignore_ascii_case(t))
+    {
+        return DENIALS.first();
+    }
     let code = ev.code?;
     match ev.format {
         Format::Flexnet => {
@@ -335,6 +417,15 @@ pub fn denial_of(ev: &Event<'_>) -> Option<&'static Denial> {
         _ => None,
     }
 }
+
+/// The texts of "every license is in use" (FlexNet's -4, RLM's -22) in
+/// the formats whose denials carry a text and no code.
+const ALL_IN_USE: &[&str] = &[
+    "All licenses in use",
+    "all licenses in use",
+    "No more licenses available",
+    "Licensed number of users already reached.",
+];
 
 /// `M/D/YYYY`, FlexNet's and RLM's date.
 pub fn push_mdy(out: &mut Vec<u8>, date: jiff::civil::Date, pad: bool) {
