@@ -253,6 +253,74 @@ pub enum Step {
 
 type HandleKey = (u32, u32, Box<str>);
 
+/// Seconds a log's time may go back without a warning: lines a server
+/// writes from several threads are a few seconds out of order.
+pub const BACKWARDS_TOLERANCE: i64 = 60;
+
+fn is_session_kind(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Checkout | Kind::Checkin | Kind::Inuse | Kind::ServerStart | Kind::ServerStop
+    )
+}
+
+/// The latest time of each server, and where time went back.
+#[derive(Default)]
+struct Clock {
+    latest: FastMap<u32, i64>,
+    back: Vec<Back>,
+    /// The last date and its day number (most events share it).
+    day: Option<(jiff::civil::Date, i64)>,
+}
+
+/// Where a server's time went back, and by how much at most.
+struct Back {
+    server: u32,
+    count: u64,
+    largest: i64,
+    source: String,
+    line: u64,
+}
+
+impl Clock {
+    fn saw(&mut self, server: u32, t: &Time, ev: &Event<'_>) {
+        let Some(date) = t.date else { return };
+        let day = match self.day {
+            Some((d, n)) if d == date => n,
+            _ => {
+                let Ok(span) = date.since(jiff::civil::date(1970, 1, 1)) else {
+                    return;
+                };
+                let n = i64::from(span.get_days());
+                self.day = Some((date, n));
+                n
+            }
+        };
+        let at = day * 86_400 + i64::from(t.seconds) - i64::from(t.offset.unwrap_or(0));
+        let latest = self.latest.entry(server).or_insert(at);
+        let back = *latest - at;
+        *latest = (*latest).max(at);
+        if back <= BACKWARDS_TOLERANCE {
+            return;
+        }
+        match self.back.iter_mut().find(|b| b.server == server) {
+            Some(b) => {
+                b.count += 1;
+                if back > b.largest {
+                    (b.largest, b.source, b.line) = (back, ev.source.to_string(), ev.line);
+                }
+            }
+            None => self.back.push(Back {
+                server,
+                count: 1,
+                largest: back,
+                source: ev.source.to_string(),
+                line: ev.line,
+            }),
+        }
+    }
+}
+
 /// Pairs checkins with checkouts, event by event, and counts the licenses
 /// in use per server and feature.
 ///
@@ -276,6 +344,8 @@ type HandleKey = (u32, u32, Box<str>);
 /// ```
 #[derive(Default)]
 pub struct Engine {
+    /// Where time went backwards, per server.
+    clock: Clock,
     names: Names,
     by_holder: FastMap<Key, Queue>,
     by_handle: FastMap<HandleKey, (Key, Open)>,
@@ -287,6 +357,10 @@ pub struct Engine {
 impl Engine {
     /// Takes the next event in log order, and says what it did.
     pub fn step(&mut self, ev: &Event<'_>) -> Step {
+        if let Some(t) = ev.time.as_ref().filter(|_| is_session_kind(ev.kind)) {
+            let server = self.names.id_at(0, ev.server);
+            self.clock.saw(server, t, ev);
+        }
         match ev.kind {
             Kind::Checkout => self.open(ev),
             // A license in use when the log (re)started: open unless its
@@ -300,6 +374,36 @@ impl Engine {
             Kind::ServerStart => Step::Ended(self.end_server(ev, End::ServerRestart)),
             _ => Step::Nothing,
         }
+    }
+
+    /// Warnings for each server whose events went back in time by more
+    /// than [`BACKWARDS_TOLERANCE`] seconds: records out of order (an
+    /// export newest first) or a clock set back pair the wrong sessions.
+    pub fn time_warnings(&self) -> Vec<String> {
+        self.clock
+            .back
+            .iter()
+            .map(|b| {
+                let server = self.names.name(b.server);
+                format!(
+                    "{}:{}: time goes back {} s here{} ({} event(s) of {} earlier than one before \
+                     them): sessions are paired in log order, so their times and counts may be \
+                     wrong; sort the records by time first",
+                    b.source,
+                    b.line,
+                    b.largest,
+                    if b.count > 1 {
+                        ", the largest jump"
+                    } else {
+                        ""
+                    },
+                    b.count,
+                    server
+                        .as_deref()
+                        .map_or("the server", |s| s.trim_start_matches(char::is_control))
+                )
+            })
+            .collect()
     }
 
     /// The licenses of `server` and `feature` in use now.

@@ -73,6 +73,10 @@ impl EventWriter for AnonWriter {
     fn losses(&self) -> Vec<(String, u64)> {
         self.inner.losses()
     }
+
+    fn warnings(&self) -> Vec<String> {
+        self.inner.warnings()
+    }
 }
 
 struct AnonEncoder {

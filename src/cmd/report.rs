@@ -222,6 +222,9 @@ fn report(args: Args) -> Result<u8, Error> {
         .map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner))
         .ok_or_else(|| Error::Write(std::io::Error::other("the report is still in use")))?;
     let finished = report.end().map_err(|e| too_large(Error::Write(e)))?;
+    for w in &finished.report.time_warnings {
+        diag!("liclog: warning: {w}");
+    }
     if finished.report.undated > 0 {
         diag!(
             "liclog: warning: {} usage events without a date are not in the report (pass --date or --year)",

@@ -225,6 +225,13 @@ impl EventWriter for SplitWriter {
         }
         all.into_iter().collect()
     }
+
+    fn warnings(&self) -> Vec<String> {
+        self.files
+            .iter()
+            .flat_map(|f| f.writer.warnings())
+            .collect()
+    }
 }
 
 /// A name part safe in a file name: letters, digits, `.`, `_` and `-`.

@@ -95,7 +95,7 @@ fn summary(h: &mut String, r: &Report) {
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(server),
+            escape(super::shown(server).unwrap_or("")),
             escape(feature),
             t.sessions,
             t.license_seconds / 3600.0,
@@ -129,9 +129,9 @@ fn top_features(r: &Report) -> Vec<u32> {
 }
 
 fn caption(key: &(String, String)) -> String {
-    match key.0.as_str() {
-        "" => key.1.clone(),
-        server => format!("{} on {server}", key.1),
+    match super::shown(&key.0) {
+        None => key.1.clone(),
+        Some(server) => format!("{} on {server}", key.1),
     }
 }
 

@@ -68,6 +68,17 @@ pub fn iso(seconds: i64) -> String {
     format!("{day}T{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
 }
 
+/// The server name a report shows: none for an input that names no
+/// server anywhere (inside the report such an input is a server of its own,
+/// keyed by [`UNNAMED`] and its path, so that its sessions are paired and
+/// ended within it).
+pub fn shown(server: &str) -> Option<&str> {
+    (!server.is_empty() && !server.starts_with(UNNAMED)).then_some(server)
+}
+
+/// What starts the key of an input without a server name.
+pub const UNNAMED: char = '\u{1}';
+
 /// Server and feature: the key of every per-feature figure.
 pub type Feature = (String, String);
 
@@ -213,6 +224,10 @@ pub struct Report {
     pub undated: u64,
     /// Every event written in, whether counted or not.
     pub events: u64,
+    /// Where a server's time went backwards (set at the end).
+    pub time_warnings: Vec<String>,
+    /// The last input without a server name, and its key.
+    unnamed: (String, std::sync::Arc<str>),
     /// The last date met and its day number (most events share it).
     day_cache: Option<(jiff::civil::Date, i64)>,
 }
@@ -238,6 +253,8 @@ impl Report {
             last_server: 0,
             undated: 0,
             events: 0,
+            unnamed: (String::new(), "".into()),
+            time_warnings: Vec::new(),
             day_cache: None,
         }
     }
@@ -510,6 +527,7 @@ impl Report {
     /// Ends the report: open sessions, the last stretch of use, the
     /// denials still in their window, and the tables.
     pub fn end(mut self) -> io::Result<Finished> {
+        self.time_warnings = self.engine.time_warnings();
         for s in std::mem::take(&mut self.engine).finish() {
             let id = self.id_of(s.holder.server.as_deref(), s.holder.feature.as_deref());
             self.ended(&s, id, None, End::Open)?;
@@ -621,6 +639,21 @@ pub struct Finished {
 impl EventWriter for Report {
     fn write(&mut self, ev: &Event<'_>) -> io::Result<()> {
         self.events += 1;
+        let (key, keyed);
+        let ev = match ev.server {
+            Some(_) => ev,
+            None => {
+                if self.unnamed.0 != ev.source {
+                    let name = format!("{UNNAMED}{}", ev.source);
+                    self.unnamed = (ev.source.to_string(), name.into());
+                }
+                key = self.unnamed.1.clone();
+                let mut e = ev.clone();
+                e.server = Some(&key);
+                keyed = e;
+                &keyed
+            }
+        };
         if self.cells.len() > MAX_CELLS {
             let interval = self.options.interval;
             return Err(io::Error::other(TooLarge { interval }));

@@ -153,7 +153,7 @@ impl Tables {
             .filter(|_| why != End::Open);
         let end = end.filter(|_| why != End::Open);
         let values = [
-            Cell::Text(h.server.as_deref()),
+            Cell::Text(h.server.as_deref().and_then(super::shown)),
             Cell::Text(h.daemon.as_deref()),
             Cell::Text(h.feature.as_deref()),
             Cell::Text(s.version.as_deref()),
@@ -172,7 +172,7 @@ impl Tables {
     pub fn unmatched(&mut self, ev: &Event<'_>, at: i64) -> io::Result<()> {
         self.start()?;
         let values = [
-            Cell::Text(ev.server),
+            Cell::Text(ev.server.and_then(super::shown)),
             Cell::Text(ev.daemon),
             Cell::Text(ev.feature),
             Cell::Text(ev.version),
@@ -196,7 +196,7 @@ impl Tables {
             let day = bucket.div_euclid(86_400) * 86_400;
             let peak = r.days.get(&(id, day));
             let values = [
-                Cell::Text(Some(server)),
+                Cell::Text(super::shown(server)),
                 Cell::Text(Some(feature)),
                 Cell::Time(Some(bucket)),
                 Cell::Int(Some(cell.max as i64)),
@@ -211,7 +211,7 @@ impl Tables {
         for (id, user, d) in r.sorted_denials() {
             let (server, feature) = r.feature_name(id);
             let values = [
-                Cell::Text(Some(server)),
+                Cell::Text(super::shown(server)),
                 Cell::Text(Some(feature)),
                 Cell::Text(Some(user)),
                 Cell::Int(Some(d.denials as i64)),
@@ -222,7 +222,7 @@ impl Tables {
         for (id, t) in r.sorted_totals() {
             let (server, feature) = r.feature_name(id);
             let values = [
-                Cell::Text(Some(server)),
+                Cell::Text(super::shown(server)),
                 Cell::Text(Some(feature)),
                 Cell::Int(Some(t.sessions as i64)),
                 Cell::Num(round3(t.license_seconds / 3600.0)),

@@ -66,7 +66,7 @@ impl Target for Flexnet {
             Some(_) => {}
             None => lost.lose("dates"),
         }
-        if is_usage(ev.kind) && ev.feature.is_none() {
+        if is_usage(ev.kind) && ev.feature.is_none_or(str::is_empty) {
             lost.lose("usage events without a feature");
             return;
         }
@@ -167,9 +167,12 @@ fn usage(ev: &Event<'_>, kind: Kind, out: &mut Vec<u8>, lost: &mut Losses) {
         _ => b"DEQUEUED: ",
     };
     out.extend_from_slice(keyword);
-    let feature = ev.feature.unwrap_or("");
+    let mut feature = std::borrow::Cow::Borrowed(ev.feature.unwrap_or(""));
     if feature.contains('"') {
-        lost.lose("features holding a quote");
+        // A quote would end the quoted feature early: the line would not
+        // read back.
+        lost.lose("features holding a double quote (written as ')");
+        feature = std::borrow::Cow::Owned(feature.replace('"', "'"));
     }
     out.push(b'"');
     out.extend_from_slice(feature.as_bytes());

@@ -71,7 +71,7 @@ impl Target for Lmx {
             out.extend_from_slice(format!("Serving licenses for vendor {vendor}.\n").as_bytes());
             self.vendor = Some(vendor.to_string());
         }
-        if is_usage(ev.kind) && ev.feature.is_none() {
+        if is_usage(ev.kind) && ev.feature.is_none_or(str::is_empty) {
             lost.lose("usage events without a feature");
             return;
         }

@@ -114,6 +114,11 @@ pub trait EventWriter {
     fn losses(&self) -> Vec<(String, u64)> {
         Vec::new()
     }
+    /// What the writer saw that the user should know, once it finished
+    /// (a log whose time goes backwards, for the sessions engine).
+    fn warnings(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// Turns events into an output format's bytes.

@@ -113,7 +113,7 @@ impl Target for RlmReport {
         if time.fraction.is_some() {
             lost.lose("fractions of a second");
         }
-        if is_usage(ev.kind) && ev.feature.is_none() {
+        if is_usage(ev.kind) && ev.feature.is_none_or(str::is_empty) {
             lost.lose("usage events without a feature");
             return;
         }
@@ -188,7 +188,7 @@ impl Target for RlmReport {
             }
             (Kind::Queued, _) => {
                 let f = fields(ev, lost);
-                let handle = ev.handle.unwrap_or("0");
+                let handle = queue_handle(ev.handle, lost);
                 let line = format!(
                     "QUE {} {} {} {} \"{}\" {} {handle} \"{}\" \"\" \"\" ",
                     f.product, f.version, f.user, f.host, f.isv_def, f.count, f.project
@@ -198,7 +198,7 @@ impl Target for RlmReport {
             }
             (Kind::Dequeued, _) => {
                 let f = fields(ev, lost);
-                let handle = ev.handle.unwrap_or("0");
+                let handle = queue_handle(ev.handle, lost);
                 let why = ev
                     .extra_text("why")
                     .filter(|_| ev.format == Format::RlmReport)
@@ -286,7 +286,7 @@ struct Fields<'e> {
 fn fields<'e>(ev: &'e Event<'_>, lost: &mut Losses) -> Fields<'e> {
     let rlm = ev.format == Format::RlmReport;
     let own = |key| if rlm { ev.extra_text(key) } else { None };
-    let version = match ev.version {
+    let version = match ev.version.filter(|v| !v.is_empty()) {
         Some(v) => no_space(v, lost),
         None => {
             lost.lose("versions (written as 0.0)");
@@ -310,6 +310,24 @@ fn fields<'e>(ev: &'e Event<'_>, lost: &mut Losses) -> Fields<'e> {
     }
 }
 
+/// A handle RLM can write: hex digits (a handle of another shape, with a
+/// space in it, would split the record).
+fn is_rlm_handle(h: &str) -> bool {
+    !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A queue handle as RLM writes it: its own, or 0 (counted).
+fn queue_handle<'e>(handle: Option<&'e str>, lost: &mut Losses) -> &'e str {
+    match handle {
+        Some(h) if is_rlm_handle(h) => h,
+        Some(_) => {
+            lost.lose("handles that are not RLM's (written as 0)");
+            "0"
+        }
+        None => "0",
+    }
+}
+
 /// `cur_use`: the log's own figure where it has one (an RLM record; the
 /// server counts what liclog may not see), else the engine's count.
 fn put_cur_use(out: &mut Vec<u8>, ev: &Event<'_>, in_use: u64) {
@@ -324,7 +342,7 @@ fn put_cur_use(out: &mut Vec<u8>, ev: &Event<'_>, in_use: u64) {
 
 /// The record's own handle, or the session's number in hex.
 fn put_handle(out: &mut Vec<u8>, handle: Option<&str>, id: u64) {
-    match handle {
+    match handle.filter(|h| is_rlm_handle(h)) {
         Some(h) => put!(out, h),
         None => put!(out, Hex(id)),
     }

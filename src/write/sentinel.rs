@@ -72,7 +72,7 @@ impl Target for Sentinel {
             }
         }
         self.last = Some((time, host));
-        if super::vendor::is_usage(ev.kind) && ev.feature.is_none() {
+        if super::vendor::is_usage(ev.kind) && ev.feature.is_none_or(str::is_empty) {
             lost.lose("usage events without a feature");
             return;
         }
@@ -101,6 +101,11 @@ impl Target for Sentinel {
             lost.lose("fractions of a second");
         }
 
+        // A Sentinel record's own transaction subtype and comment, from its
+        // fields (the kinds name only the main transactions).
+        let own = |key: &str| ev.extra_text(key).filter(|_| ev.format == Format::Sentinel);
+        let trans: u64 = own("trans").and_then(|t| t.parse().ok()).unwrap_or(trans);
+        let comment = word(own("comment"), lost);
         out.extend_from_slice(b"0 0 - ");
         push_ctime(&time, out);
         let epoch = epoch(&time, lost);
@@ -123,7 +128,9 @@ impl Target for Sentinel {
         );
         put!(
             out,
-            " - - - - - - 0 - - - ",
+            " ",
+            comment,
+            " - - - - - 0 - - - ",
             base64(self.records.to_string().as_bytes()).as_str(),
             " 0 -\n"
         );

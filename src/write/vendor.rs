@@ -263,6 +263,10 @@ impl<T: Target> EventWriter for VendorWriter<T> {
     fn losses(&self) -> Vec<(String, u64)> {
         self.lost.counts()
     }
+
+    fn warnings(&self) -> Vec<String> {
+        self.sessions.time_warnings()
+    }
 }
 
 /// What a queued request waits for.

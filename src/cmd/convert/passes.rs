@@ -171,6 +171,9 @@ impl Run<'_> {
             if let Some(mut w) = own {
                 w.finish().map_err(|e| vendor_error(Error::Write(e)))?;
                 merge_losses(&mut losses, w.losses());
+                if !again {
+                    warn_all(&w.warnings());
+                }
             }
             outcomes[i] = Some(Outcome {
                 stats,
@@ -182,6 +185,9 @@ impl Run<'_> {
         if let Some(mut w) = one {
             w.finish().map_err(|e| vendor_error(Error::Write(e)))?;
             merge_losses(&mut losses, w.losses());
+            if !again {
+                warn_all(&w.warnings());
+            }
         }
         if let Some(p) = progress {
             p.finish();
@@ -316,6 +322,7 @@ impl Run<'_> {
         drop(converter);
         writer.finish().map_err(|e| vendor_error(Error::Write(e)))?;
         let losses = writer.losses();
+        warn_all(&writer.warnings());
         drop(writer);
         let done = Done {
             stats,
@@ -338,6 +345,12 @@ impl Run<'_> {
                 Record::new(e, stats, failure, output)
             })
             .collect()
+    }
+}
+
+fn warn_all(warnings: &[String]) {
+    for w in warnings {
+        diag!("liclog: warning: {w}");
     }
 }
 
