@@ -406,6 +406,11 @@ impl Engine {
             .collect()
     }
 
+    /// Whether any server's time went back (see [`Engine::time_warnings`]).
+    pub fn time_went_back(&self) -> bool {
+        !self.clock.back.is_empty()
+    }
+
     /// The licenses of `server` and `feature` in use now.
     pub fn in_use(&self, server: Option<&str>, feature: Option<&str>) -> u64 {
         match (self.names.known(server), self.names.known(feature)) {

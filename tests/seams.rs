@@ -564,3 +564,60 @@ checkin,2024-05-11T15:03:00,lic01,demo,datavis,bo,ws2,41\n";
         .collect();
     assert_eq!(cur_use, ["1", "1", "0"], "{out}");
 }
+
+#[test]
+fn report_reads_one_file_newest_first_in_time_order() {
+    let newest_first = "kind,time,server,feature,user,host\n\
+checkin,2024-01-04T10:00:00,s1,f,al,ws\n\
+checkout,2024-01-04T09:00:00,s1,f,al,ws\n\
+checkin,2024-01-04T08:30:00,s1,f,bo,ws2\n\
+checkout,2024-01-04T08:00:00,s1,f,bo,ws2\n";
+    let dir = dir_with(&[("rev.csv", newest_first.as_bytes())]);
+    let o = liclog(&["report", "-o", "rep", "rev.csv"], dir.path());
+    assert_exit(&o, 0, "not in time order");
+    let summary = std::fs::read_to_string(dir.path().join("rep/summary.csv")).unwrap();
+    // Two sessions, 1.5 license-hours, none open.
+    assert!(summary.contains("s1,f,2,1.5,1,"), "{summary}");
+    let sessions = std::fs::read_to_string(dir.path().join("rep/sessions.csv")).unwrap();
+    assert!(!sessions.contains("open_at_end"), "{sessions}");
+    // Without -o the summary is printed once, from the sorted reading.
+    let o = liclog(&["report", "rev.csv"], dir.path());
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(out.lines().count(), 2, "{out}");
+}
+
+#[test]
+fn a_clock_set_back_inside_a_log_is_a_warning() {
+    let log = " 9:00:00 (lmgrd) FlexNet Licensing (v11.16.2.0 build 1 x64_lsb) started on srv1 (linux) (1/4/2024)\n\
+ 9:00:05 (vd) OUT: \"feat\" alice@ws1  \n\
+ 9:30:00 (lmgrd) TIMESTAMP 1/4/2024\n\
+ 8:00:00 (lmgrd) TIMESTAMP 1/4/2024\n\
+ 8:00:05 (vd) IN: \"feat\" alice@ws1  \n";
+    let other = log.replace("srv1", "srv2");
+    let dir = dir_with(&[("x.log", log.as_bytes()), ("y.log", other.as_bytes())]);
+    for args in [
+        &["convert", "--to", "rlm-report", "x.log"][..],
+        &["report", "x.log", "y.log"],
+    ] {
+        let o = liclog(args, dir.path());
+        assert!(
+            stderr(&o).contains("time goes back"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+}
+
+#[test]
+fn inputs_without_a_server_are_servers_of_their_own_in_report() {
+    // Two server-less logs: the session open in the first ends at the
+    // first's last line, not at the second's a year later.
+    let a = "kind,time,feature,user,host\ncheckout,2024-01-04T09:00:00,f,al,ws\ncheckout,2024-01-04T09:30:00,g,al,ws\n";
+    let b = "kind,time,feature,user,host\ncheckout,2025-01-04T09:00:00,g,bo,ws\ncheckin,2025-01-04T10:00:00,g,bo,ws\n";
+    let dir = dir_with(&[("a.csv", a.as_bytes()), ("b.csv", b.as_bytes())]);
+    let o = liclog(&["report", "-o", "rep", "a.csv", "b.csv"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let summary = std::fs::read_to_string(dir.path().join("rep/summary.csv")).unwrap();
+    // f: held 30 minutes (to a.csv's last line); the server column is empty.
+    assert!(summary.contains("\n,f,1,0.5,"), "{summary}");
+}

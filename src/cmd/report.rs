@@ -1,6 +1,8 @@
 //! `liclog report`: sessions, concurrency and true denials, as tables
 //! (`-o DIR`) and a self-contained HTML report (`--html PATH`).
 
+mod sorted;
+
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -137,40 +139,6 @@ fn report(args: Args) -> Result<u8, Error> {
         ..PlanOptions::default()
     };
     let batch = Batch::prepare(&args.inputs, &args.batch, own, plan_options, false)?;
-    let jsonl = args.to == "jsonl";
-    let mut outputs: Vec<(String, Output)> = Vec::new();
-    let mut table = |name: &str| -> Result<Option<Box<dyn Write + Send>>, Error> {
-        let Some(dir) = &args.output else {
-            return Ok(None);
-        };
-        super::cleanup::create_dir_all(dir)
-            .map_err(|e| named(Error::Write(e), &dir.to_string_lossy()))?;
-        let target = dir
-            .join(format!("{name}.{}", args.to))
-            .to_string_lossy()
-            .into_owned();
-        let output = Output::create(&target).map_err(|e| named(Error::Write(e), &target))?;
-        let w = output.writer().map_err(Error::Write)?;
-        outputs.push((target, output));
-        Ok(Some(Box::new(BufWriter::new(w))))
-    };
-    let (sessions, usage, denials) = (table("sessions")?, table("usage")?, table("denials")?);
-    let summary = match table("summary")? {
-        None if args.html.is_none() => {
-            Some(Box::new(BufWriter::new(std::io::stdout())) as Box<dyn Write + Send>)
-        }
-        other => other,
-    };
-    let tables = Tables::new(jsonl, sessions, usage, denials, summary);
-    let report_options = ReportOptions {
-        interval: args.interval,
-        retry_window: args.retry_window,
-        since: args.since,
-        until: args.until,
-        features: args.feature.clone(),
-    };
-    let report = Arc::new(Mutex::new(Report::new(report_options, tables)));
-    let feed: Box<dyn EventWriter> = Box::new(Feed(report.clone()));
     let shared = if args.anonymize {
         let (key, warning) = Key::from_option_or_env(args.key_file.as_deref())?;
         if let Some(w) = warning {
@@ -180,48 +148,43 @@ fn report(args: Args) -> Result<u8, Error> {
     } else {
         None
     };
-    let mut writer: Box<dyn EventWriter> = match &shared {
-        Some(shared) => Box::new(AnonWriter::new(feed, shared.clone(), false)),
-        None => feed,
+    let run = Run {
+        args: &args,
+        options: &options,
+        batch: &batch,
+        shared: shared.as_ref(),
     };
-    let progress = Progress::start(&batch.plan, false);
-    let mut converter = Converter::new(options, writer.as_mut());
-    for entry in batch.plan.entries.iter().filter(|e| e.status.reads()) {
-        if let Some(shared) = &shared {
-            shared.begin_input();
-        }
-        let mut on_open = |input: &Input| {
-            if let Some(p) = &progress {
-                p.opened(input);
-            }
-        };
-        converter
-            .add_input_after(
-                &entry.found.name,
-                entry.skip_lines,
-                entry.server.as_deref(),
-                &mut Stderr,
-                &mut on_open,
-            )
-            .map_err(too_large)?;
-        if let Some(p) = &progress {
-            p.finished(
-                &entry.found.name,
-                entry.survey.as_ref().and_then(|s| s.size),
-            );
-        }
+    let mut pass = run.pass(None)?;
+    let reads: Vec<&liclog::batch::Entry> = batch
+        .plan
+        .entries
+        .iter()
+        .filter(|e| e.status.reads())
+        .collect();
+    if pass.report.time_went_back()
+        && let [only] = reads[..]
+        && let Some(sorted) = sorted::records(&only.found.name, &options)?
+    {
+        // One file whose records run out of time order (an export newest
+        // first): read again, sorted by time.
+        diag!(
+            "liclog: note: {}: its records are not in time order; the report reads them sorted by time",
+            only.found.name
+        );
+        drop(pass);
+        pass = run.pass(Some(&sorted))?;
     }
-    let failures = std::mem::take(&mut converter.failures);
-    drop(converter);
-    drop(writer);
-    if let Some(p) = progress {
-        p.finish();
-    }
-    let report = Arc::try_unwrap(report)
-        .ok()
-        .map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner))
-        .ok_or_else(|| Error::Write(std::io::Error::other("the report is still in use")))?;
+    let Pass {
+        report,
+        mut outputs,
+        failures,
+        printed,
+    } = pass;
     let finished = report.end().map_err(|e| too_large(Error::Write(e)))?;
+    if let Some(printed) = printed {
+        let bytes = std::mem::take(&mut *printed.0.lock().unwrap_or_else(PoisonError::into_inner));
+        super::write_stdout(&bytes).map_err(Error::Write)?;
+    }
     for w in &finished.report.time_warnings {
         diag!("liclog: warning: {w}");
     }
@@ -257,6 +220,143 @@ fn report(args: Args) -> Result<u8, Error> {
             .map_err(|e| named(Error::Write(e), &target))?;
     }
     Ok(super::convert::failure_code(&failures))
+}
+
+/// What one report needs of the command line and the plan.
+struct Run<'a> {
+    args: &'a Args,
+    options: &'a ConvertOptions,
+    batch: &'a Batch,
+    shared: Option<&'a Arc<Shared>>,
+}
+
+/// One pass: the report before its end, its outputs (not committed), and
+/// the inputs that failed.
+struct Pass {
+    report: Report,
+    outputs: Vec<(String, Output)>,
+    failures: Vec<Error>,
+    /// The summary for stdout.
+    printed: Option<Printed>,
+}
+
+/// What goes to stdout once the report is done.
+#[derive(Clone, Default)]
+struct Printed(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Printed {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut bytes = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Run<'_> {
+    fn pass(&self, sorted: Option<&sorted::Records>) -> Result<Pass, Error> {
+        let args = self.args;
+        let jsonl = args.to == "jsonl";
+        let mut outputs: Vec<(String, Output)> = Vec::new();
+        let mut table = |name: &str| -> Result<Option<Box<dyn Write + Send>>, Error> {
+            let Some(dir) = &args.output else {
+                return Ok(None);
+            };
+            super::cleanup::create_dir_all(dir)
+                .map_err(|e| named(Error::Write(e), &dir.to_string_lossy()))?;
+            let target = dir
+                .join(format!("{name}.{}", args.to))
+                .to_string_lossy()
+                .into_owned();
+            let output = Output::create(&target).map_err(|e| named(Error::Write(e), &target))?;
+            let w = output.writer().map_err(Error::Write)?;
+            outputs.push((target, output));
+            Ok(Some(Box::new(BufWriter::new(w))))
+        };
+        let (sessions, usage, denials) = (table("sessions")?, table("usage")?, table("denials")?);
+        // The summary on stdout waits for the pass that counts: a first
+        // pass over records out of time order is read again.
+        let printed = (args.output.is_none() && args.html.is_none()).then(Printed::default);
+        let summary = match table("summary")? {
+            None => printed
+                .clone()
+                .map(|p| Box::new(p) as Box<dyn Write + Send>),
+            other => other,
+        };
+        let tables = Tables::new(jsonl, sessions, usage, denials, summary);
+        let report_options = ReportOptions {
+            interval: args.interval,
+            retry_window: args.retry_window,
+            since: args.since,
+            until: args.until,
+            features: args.feature.clone(),
+        };
+        let report = Arc::new(Mutex::new(Report::new(report_options, tables)));
+        let feed: Box<dyn EventWriter> = Box::new(Feed(report.clone()));
+        let mut writer: Box<dyn EventWriter> = match self.shared {
+            Some(shared) => Box::new(AnonWriter::new(feed, shared.clone(), false)),
+            None => feed,
+        };
+        let failures = match sorted {
+            Some(records) => {
+                if let Some(shared) = self.shared {
+                    shared.begin_input();
+                }
+                records.feed(writer.as_mut()).map_err(too_large)?;
+                Vec::new()
+            }
+            None => self.read_plan(writer.as_mut())?,
+        };
+        drop(writer);
+        let report = Arc::try_unwrap(report)
+            .ok()
+            .map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner))
+            .ok_or_else(|| Error::Write(std::io::Error::other("the report is still in use")))?;
+        Ok(Pass {
+            report,
+            outputs,
+            failures,
+            printed,
+        })
+    }
+
+    /// Every planned input into `writer`; the inputs that failed.
+    fn read_plan(&self, writer: &mut dyn EventWriter) -> Result<Vec<Error>, Error> {
+        let progress = Progress::start(&self.batch.plan, false);
+        let mut converter = Converter::new(self.options.clone(), writer);
+        for entry in self.batch.plan.entries.iter().filter(|e| e.status.reads()) {
+            if let Some(shared) = self.shared {
+                shared.begin_input();
+            }
+            let mut on_open = |input: &Input| {
+                if let Some(p) = &progress {
+                    p.opened(input);
+                }
+            };
+            converter
+                .add_input_after(
+                    &entry.found.name,
+                    entry.skip_lines,
+                    entry.server.as_deref(),
+                    &mut Stderr,
+                    &mut on_open,
+                )
+                .map_err(too_large)?;
+            if let Some(p) = &progress {
+                p.finished(
+                    &entry.found.name,
+                    entry.survey.as_ref().and_then(|s| s.size),
+                );
+            }
+        }
+        if let Some(p) = progress {
+            p.finish();
+        }
+        Ok(std::mem::take(&mut converter.failures))
+    }
 }
 
 /// The report's refusal to grow past its bound, as the usage error it is.

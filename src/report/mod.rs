@@ -287,6 +287,11 @@ impl Report {
             .feature(server.unwrap_or(""), feature.unwrap_or(""))
     }
 
+    /// Whether a server's time went back so far (records out of order).
+    pub fn time_went_back(&self) -> bool {
+        self.engine.time_went_back()
+    }
+
     pub fn options(&self) -> &ReportOptions {
         &self.options
     }

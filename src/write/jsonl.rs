@@ -11,6 +11,13 @@ pub struct JsonlEncoder {
     options: WriteOptions,
 }
 
+impl JsonlEncoder {
+    /// An encoder of canonical JSONL lines (with `raw` when asked).
+    pub fn new(options: WriteOptions) -> Self {
+        JsonlEncoder { options }
+    }
+}
+
 impl JsonlWriter {
     pub fn new(out: Box<dyn Write + Send>, options: WriteOptions) -> Self {
         Self::with_encoder(out, JsonlEncoder { options })
