@@ -216,6 +216,8 @@ struct Case<'a> {
     extra: &'a [String],
     key: &'a Path,
     work: &'a Path,
+    /// The input as JSONL, with and without `raw`: made once.
+    jsonl: std::cell::OnceCell<(Vec<u8>, Vec<u8>)>,
 }
 
 impl Case<'_> {
@@ -230,14 +232,20 @@ impl Case<'_> {
                 (a, None)
             }
             Path_::JsonlRaw | Path_::JsonlFields => {
-                let mut a = vec!["convert"];
-                if path == Path_::JsonlRaw {
-                    a.push("--raw");
-                }
-                a.extend(extra);
-                a.push(input);
-                let jsonl = liclog(&a, self.work, None).stdout;
-                (vec!["--from", "jsonl", "-"], Some(jsonl))
+                let (raw, fields) = self.jsonl.get_or_init(|| {
+                    let convert = |raw: bool| {
+                        let mut a = vec!["convert"];
+                        if raw {
+                            a.push("--raw");
+                        }
+                        a.extend(extra.iter().copied());
+                        a.push(input);
+                        liclog(&a, self.work, None).stdout
+                    };
+                    (convert(true), convert(false))
+                });
+                let jsonl = if path == Path_::JsonlRaw { raw } else { fields };
+                (vec!["--from", "jsonl", "-"], Some(jsonl.clone()))
             }
         }
     }
@@ -410,6 +418,7 @@ fn every_input_target_layout_and_path_keeps_the_usage_events() {
                         extra,
                         key: &key,
                         work: work.path(),
+                        jsonl: std::cell::OnceCell::new(),
                     };
                     let mut args = vec!["convert"];
                     args.extend(extra.iter().map(String::as_str));
