@@ -104,8 +104,8 @@ fn usage(jsonl: &[u8], to: &str) -> Vec<Usage> {
         let name = |k: &str| {
             let n = s(k);
             if to == "flexnet" && n.is_empty() {
-                // lmgrd always names both: a missing one is written as `-`.
-                "-".to_string()
+                // lmgrd always names both: a missing one is written as `unknown`.
+                "unknown".to_string()
             } else if to == "flexnet" || to == "lmx" {
                 n
             } else {
@@ -382,17 +382,7 @@ fn several_servers_into_one_file_is_an_error_that_names_them() {
 fn anonymized_then_written_passes_the_leak_check() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden");
     let dir = tempfile::tempdir().unwrap();
-    let key = dir.path().join("k.key");
-    std::fs::write(
-        &key,
-        std::fs::read(root.join("anonymize/test.key")).unwrap(),
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
+    let key = common::private_test_key(dir.path());
     let input = root.join("rlm-report/std-all-records/input.log");
     for to in ["rlm-report", "flexnet", "sentinel"] {
         let out = dir.path().join(format!("out.{to}"));

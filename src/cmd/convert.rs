@@ -20,8 +20,7 @@ use self::passes::{Layout, Outcome, Pass, Run};
 use super::batch::{Batch, BatchArgs};
 use super::leaks::{detect_outputs, report_leaks, scan_outputs, write_mapping};
 use super::parse::{parse_class, parse_date, parse_format, parse_zone};
-use super::{code_of, report};
-use crate::exit;
+use super::{failure_code, report};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -262,19 +261,6 @@ fn convert(args: Args) -> Result<u8, Error> {
         print_summary(&args, &outcomes, &losses);
     }
     Ok(code)
-}
-
-/// Prints each input's failure; the exit code of the worst. An input that
-/// failed outranks one whose format was unknown.
-pub fn failure_code(failures: &[Error]) -> u8 {
-    let mut code = exit::OK;
-    for failure in failures {
-        code = code.max(report(failure));
-    }
-    if failures.iter().any(|f| code_of(f) == exit::INPUT) {
-        code = exit::INPUT;
-    }
-    code
 }
 
 fn print_summary(args: &Args, outcomes: &[Option<Outcome>], losses: &[(String, u64)]) {

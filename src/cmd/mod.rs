@@ -32,6 +32,19 @@ pub fn report(err: &Error) -> u8 {
     code_of(err)
 }
 
+/// Prints each input's failure; the exit code of the worst. An input that
+/// failed outranks one whose format was unknown.
+pub fn failure_code(failures: &[Error]) -> u8 {
+    let mut code = exit::OK;
+    for failure in failures {
+        code = code.max(report(failure));
+    }
+    if failures.iter().any(|f| code_of(f) == exit::INPUT) {
+        code = exit::INPUT;
+    }
+    code
+}
+
 pub fn code_of(err: &Error) -> u8 {
     match err {
         Error::Strict { .. } | Error::Lossy(_) => exit::STRICT,

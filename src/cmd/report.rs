@@ -212,14 +212,14 @@ fn report(args: Args) -> Result<u8, Error> {
     if events == 0 && !failures.is_empty() {
         // Nothing was read: existing outputs stay as they were.
         drop(outputs);
-        return Ok(super::convert::failure_code(&failures));
+        return Ok(super::failure_code(&failures));
     }
     for (target, output) in outputs {
         output
             .commit()
             .map_err(|e| named(Error::Write(e), &target))?;
     }
-    Ok(super::convert::failure_code(&failures))
+    Ok(super::failure_code(&failures))
 }
 
 /// What one report needs of the command line and the plan.

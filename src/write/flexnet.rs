@@ -191,11 +191,11 @@ fn usage(ev: &Event<'_>, kind: Kind, out: &mut Vec<u8>, lost: &mut Losses) {
     }
     if user.is_none() || host.is_none() {
         // lmgrd always names both; parsers reject `user@` and `@host`.
-        lost.lose("usage lines without a user or host (written as -)");
+        lost.lose("usage lines without a user or host (written as unknown)");
     }
-    out.extend_from_slice(user.unwrap_or("-").as_bytes());
+    out.extend_from_slice(user.unwrap_or("unknown").as_bytes());
     out.push(b'@');
-    out.extend_from_slice(host.unwrap_or("-").as_bytes());
+    out.extend_from_slice(host.unwrap_or("unknown").as_bytes());
     out.extend_from_slice(b"  ");
     if ev.version.is_some() {
         lost.lose("versions");

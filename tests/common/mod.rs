@@ -129,6 +129,20 @@ pub fn vendor_logs() -> Vec<(std::path::PathBuf, Vec<String>, &'static str)> {
     out
 }
 
+/// The golden cases' key (`golden/anonymize/test.key`), copied to a private
+/// file in `dir` (a key file others can read is refused).
+pub fn private_test_key(dir: &Path) -> std::path::PathBuf {
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden/anonymize/test.key");
+    let key = dir.join("k.key");
+    std::fs::write(&key, std::fs::read(golden).unwrap()).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    key
+}
+
 /// Runs `c` with `data` on its stdin, written beside the read of its
 /// output (a large input would otherwise fill both pipes); also returns
 /// how writing stdin went.

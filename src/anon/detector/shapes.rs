@@ -77,7 +77,7 @@ pub(super) fn is_pseudonym_pair(token: &str) -> bool {
 
 /// Values that name nobody: FlexNet's `LM_SERVER`, an empty field, `-`.
 pub(super) fn is_placeholder(s: &str) -> bool {
-    matches!(s, "" | "-" | "LM_SERVER" | "\"\"")
+    matches!(s, "" | "-" | "unknown" | "LM_SERVER" | "\"\"")
 }
 
 pub(super) fn is_nobody_address(a: &str) -> bool {

@@ -36,6 +36,9 @@ pub struct RlmReportReader {
     server: Option<String>,
     isv: Option<String>,
     fields: Vec<Field>,
+    /// A later session's header lines, until its `START`: (number, text,
+    /// line end).
+    held: Vec<(u64, String, &'static str)>,
 }
 
 impl RlmReportReader {
@@ -51,12 +54,60 @@ impl RlmReportReader {
             server: options.server.clone(),
             isv: None,
             fields: Vec::with_capacity(32),
+            held: Vec::new(),
         }
     }
 }
 
+/// Header lines held, at most, while waiting for the `START` that names
+/// their server.
+const HELD_HEADER: usize = 16;
+
 impl Reader for RlmReportReader {
+    /// A second session's header (`RLM Report Log Format`, `ISV:`, …)
+    /// belongs to the server of the `START` after it, not to the session
+    /// before: it is held until that `START` (a few lines), so that the
+    /// header travels with its server.
     fn line(&mut self, line: &Line<'_>, sink: &mut dyn Sink) -> Result<()> {
+        let starts_header = self.server.is_some() && is_format_line(line.text);
+        if self.held.is_empty() && !starts_header {
+            return self.read(line, sink);
+        }
+        let start = line.text.strip_prefix("START ");
+        if start.is_none() && self.held.len() < HELD_HEADER && line.cut.is_none() {
+            self.held
+                .push((line.number, line.text.to_string(), line.ending));
+            return Ok(());
+        }
+        if let Some(host) = start.and_then(|s| s.split_whitespace().next()) {
+            self.server = Some(host.to_string());
+        }
+        self.release(sink)?;
+        self.read(line, sink)
+    }
+
+    fn finish(&mut self, sink: &mut dyn Sink) -> Result<()> {
+        self.release(sink)
+    }
+}
+
+impl RlmReportReader {
+    /// The held header lines, read now.
+    fn release(&mut self, sink: &mut dyn Sink) -> Result<()> {
+        for (number, text, ending) in std::mem::take(&mut self.held) {
+            let line = Line {
+                number,
+                offset: 0,
+                text: &text,
+                ending,
+                cut: None,
+            };
+            self.read(&line, sink)?;
+        }
+        Ok(())
+    }
+
+    fn read(&mut self, line: &Line<'_>, sink: &mut dyn Sink) -> Result<()> {
         if line.cut.is_some() {
             let server = self.server.as_deref();
             return read::cut_line(&self.source, Format::RlmReport, server, line, sink);
@@ -106,10 +157,6 @@ impl Reader for RlmReportReader {
         if let Some(u) = update {
             self.apply(u);
         }
-        Ok(())
-    }
-
-    fn finish(&mut self, _sink: &mut dyn Sink) -> Result<()> {
         Ok(())
     }
 }
