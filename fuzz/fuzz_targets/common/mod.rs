@@ -43,14 +43,15 @@ pub fn one_event_per_line(reader: &mut dyn Reader, data: &[u8]) {
 }
 
 /// For canonical input (JSONL, CSV): no panic; at most one event per line
-/// (a CSV header is none, a record spanning lines is one); the only error
-/// is a missing required column, which ends the input.
+/// (a CSV header is none, a record spanning lines is one, and a bare CR
+/// ends a CSV line as a CR LF does); the only error is a missing required
+/// column, which ends the input.
 pub fn at_most_one_event_per_line(reader: &mut dyn Reader, data: &[u8]) {
     let mut sink = Count(0);
     let mut lines = LineReader::new(data);
     let mut n = 0;
     while let Ok(Some(line)) = lines.next_line() {
-        n += 1;
+        n += 1 + line.text.bytes().filter(|&b| b == b'\r').count() as u64;
         match reader.line(&line, &mut sink) {
             Ok(()) => {}
             Err(liclog::Error::MissingColumn { .. }) => return,
