@@ -232,3 +232,34 @@ mod tests {
         assert!(Zone::parse("Mars/Olympus").is_err());
     }
 }
+
+/// Days since 1970-01-01.
+pub fn day_number(date: Date) -> Option<i64> {
+    Some(i64::from(
+        date.since(jiff::civil::date(1970, 1, 1)).ok()?.get_days(),
+    ))
+}
+
+/// Wall-clock seconds since 1970-01-01T00:00:00 of dated times, keeping
+/// the day number of the last date (most events share it: the epoch-day
+/// computation is the costly part).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WallClock {
+    day: Option<(Date, i64)>,
+}
+
+impl WallClock {
+    /// `t`'s wall-clock seconds (its offset not applied); `None` undated.
+    pub fn seconds(&mut self, t: &Time) -> Option<i64> {
+        let date = t.date?;
+        let days = match self.day {
+            Some((d, n)) if d == date => n,
+            _ => {
+                let n = day_number(date)?;
+                self.day = Some((date, n));
+                n
+            }
+        };
+        Some(days * 86_400 + i64::from(plain_seconds(t.seconds)))
+    }
+}

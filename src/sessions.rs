@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use crate::anon::tokens::FastMap;
 
+use crate::dating::WallClock;
 use crate::event::{Event, Kind, Time, is_license_server};
 
 /// Who holds a session: what a checkin must repeat to match a checkout
@@ -267,10 +268,10 @@ fn is_session_kind(kind: Kind) -> bool {
 /// The latest time of each server, and where time went back.
 #[derive(Default)]
 struct Clock {
-    latest: FastMap<u32, i64>,
+    /// By server id (ids are dense: a vector, not a hash probe per event).
+    latest: Vec<Option<i64>>,
     back: Vec<Back>,
-    /// The last date and its day number (most events share it).
-    day: Option<(jiff::civil::Date, i64)>,
+    wall: WallClock,
 }
 
 /// Where a server's time went back, and by how much at most.
@@ -284,20 +285,15 @@ struct Back {
 
 impl Clock {
     fn saw(&mut self, server: u32, t: &Time, ev: &Event<'_>) {
-        let Some(date) = t.date else { return };
-        let day = match self.day {
-            Some((d, n)) if d == date => n,
-            _ => {
-                let Ok(span) = date.since(jiff::civil::date(1970, 1, 1)) else {
-                    return;
-                };
-                let n = i64::from(span.get_days());
-                self.day = Some((date, n));
-                n
-            }
+        let Some(wall) = self.wall.seconds(t) else {
+            return;
         };
-        let at = day * 86_400 + i64::from(t.seconds) - i64::from(t.offset.unwrap_or(0));
-        let latest = self.latest.entry(server).or_insert(at);
+        let at = wall - i64::from(t.offset.unwrap_or(0));
+        let i = server as usize;
+        if self.latest.len() <= i {
+            self.latest.resize(i + 1, None);
+        }
+        let latest = self.latest[i].get_or_insert(at);
         let back = *latest - at;
         *latest = (*latest).max(at);
         if back <= BACKWARDS_TOLERANCE {

@@ -122,33 +122,33 @@ fn split_quoted(line: &str) -> Vec<String> {
     out
 }
 
-/// liclog's own OUT/IN/DENIED: checkouts (and INUSE opening one), checkins,
-/// denials (UNSUPPORTED is a line of its own in FlexNet).
-fn flexnet_view(own: &BTreeMap<String, usize>) -> BTreeMap<String, usize> {
-    let n = |k: &str| own.get(k).copied().unwrap_or(0);
-    [
-        ("DENIED", n("denial")),
-        ("IN", n("checkin")),
-        ("OUT", n("checkout")),
-    ]
-    .into_iter()
-    .filter(|(_, v)| *v > 0)
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
+/// liclog's own counts under a format's record names: each name with the
+/// kinds it stands for (UNSUPPORTED is a line of its own in FlexNet, a
+/// DENY in RLM).
+fn view(own: &BTreeMap<String, usize>, names: &[(&str, &[&str])]) -> BTreeMap<String, usize> {
+    names
+        .iter()
+        .map(|(name, kinds)| {
+            let n: usize = kinds
+                .iter()
+                .map(|k| own.get(*k).copied().unwrap_or(0))
+                .sum();
+            (name.to_string(), n)
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect()
 }
 
-fn rlm_view(own: &BTreeMap<String, usize>) -> BTreeMap<String, usize> {
-    let n = |k: &str| own.get(k).copied().unwrap_or(0);
-    [
-        ("DENY", n("denial") + n("unsupported")),
-        ("IN", n("checkin")),
-        ("OUT", n("checkout")),
-    ]
-    .into_iter()
-    .filter(|(_, v)| *v > 0)
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
-}
+const FLEXNET: &[(&str, &[&str])] = &[
+    ("DENIED", &["denial"]),
+    ("IN", &["checkin"]),
+    ("OUT", &["checkout"]),
+];
+const RLM: &[(&str, &[&str])] = &[
+    ("DENY", &["denial", "unsupported"]),
+    ("IN", &["checkin"]),
+    ("OUT", &["checkout"]),
+];
 
 /// Peak `cur_use` per product as liclog reads the written log.
 fn own_peaks(file: &Path, dir: &Path) -> BTreeMap<String, u64> {
@@ -231,8 +231,8 @@ fn other_parsers_read_what_liclog_writes_as_liclog_does() {
                 let own = own_counts(&file, dir.path(), false);
                 let name = format!("{} --to {to} {}", input.display(), file.display());
                 if to == "flexnet" {
-                    let ascii = flexnet_view(&own_counts(&file, dir.path(), true));
-                    let want = flexnet_view(&own);
+                    let ascii = view(&own_counts(&file, dir.path(), true), FLEXNET);
+                    let want = view(&own, FLEXNET);
                     for (parser, got, want) in [
                         ("goflexlm", goflexlm(&text), &want),
                         ("grok", grok(&text), &ascii),
@@ -243,7 +243,7 @@ fn other_parsers_read_what_liclog_writes_as_liclog_does() {
                     }
                 } else {
                     let (got, peaks) = rlm_reader(&text);
-                    let want = rlm_view(&own);
+                    let want = view(&own, RLM);
                     if got != want {
                         failures.push(format!("{name}: rlm reader {got:?}, liclog {want:?}"));
                     }

@@ -163,8 +163,8 @@ fn report(args: Args) -> Result<u8, Error> {
         .collect();
     if pass.report.time_went_back()
         && let [only] = reads[..]
-        && let Some(sorted) = sorted::records(&only.found.name, &options)?
     {
+        let sorted = sorted::records(&only.found.name, &options)?;
         // One file whose records run out of time order (an export newest
         // first): read again, sorted by time.
         diag!(

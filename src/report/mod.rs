@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, HashSet, VecDeque};
 use crate::anon::tokens::FastMap as HashMap;
 use std::io;
 
+use crate::dating::WallClock;
 use crate::event::{Event, Kind, Time};
 use crate::sessions::{End, Engine, Session, Step};
 use crate::write::EventWriter;
@@ -49,14 +50,7 @@ impl Default for ReportOptions {
 
 /// Wall-clock seconds since 1970-01-01T00:00:00 of a dated time.
 pub fn seconds_of(t: &Time) -> Option<i64> {
-    Some(day_number(t.date?)? * 86_400 + i64::from(crate::event::plain_seconds(t.seconds)))
-}
-
-/// Days since 1970-01-01.
-fn day_number(date: jiff::civil::Date) -> Option<i64> {
-    Some(i64::from(
-        date.since(jiff::civil::date(1970, 1, 1)).ok()?.get_days(),
-    ))
+    WallClock::default().seconds(t)
 }
 
 /// The ISO text of wall-clock seconds.
@@ -228,8 +222,8 @@ pub struct Report {
     pub time_warnings: Vec<String>,
     /// The last input without a server name, and its key.
     unnamed: (String, std::sync::Arc<str>),
-    /// The last date met and its day number (most events share it).
-    day_cache: Option<(jiff::civil::Date, i64)>,
+    /// Wall-clock seconds of the events' times.
+    clock: WallClock,
 }
 
 impl Report {
@@ -255,23 +249,14 @@ impl Report {
             events: 0,
             unnamed: (String::new(), "".into()),
             time_warnings: Vec::new(),
-            day_cache: None,
+            clock: WallClock::default(),
         }
     }
 
     /// Wall-clock seconds of a dated time ([`seconds_of`], with the day
     /// number of the last date kept).
     fn seconds(&mut self, t: &Time) -> Option<i64> {
-        let date = t.date?;
-        let days = match self.day_cache {
-            Some((d, n)) if d == date => n,
-            _ => {
-                let n = day_number(date)?;
-                self.day_cache = Some((date, n));
-                n
-            }
-        };
-        Some(days * 86_400 + i64::from(crate::event::plain_seconds(t.seconds)))
+        self.clock.seconds(t)
     }
 
     fn totals(&mut self, id: u32) -> &mut Totals {

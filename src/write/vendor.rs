@@ -199,10 +199,13 @@ impl<T: Target> EventWriter for VendorWriter<T> {
                 Some(q) if ev.feature.is_none() => {
                     waited = q;
                     dequeued = ev.clone();
-                    dequeued.feature = Some(&waited.feature);
-                    dequeued.version = dequeued.version.or(waited.version.as_deref());
-                    dequeued.user = dequeued.user.or(waited.user.as_deref());
-                    dequeued.host = dequeued.host.or(waited.host.as_deref());
+                    let w = &waited;
+                    let license = [Some(w.feature.as_str()), w.version.as_deref()];
+                    fill(
+                        &mut dequeued,
+                        license,
+                        [w.user.as_deref(), w.host.as_deref()],
+                    );
                     &dequeued
                 }
                 _ => ev,
@@ -218,10 +221,8 @@ impl<T: Target> EventWriter for VendorWriter<T> {
             } if ev.feature.is_none() || ev.user.is_none() => {
                 filled = ev.clone();
                 let h = &s.holder;
-                filled.feature = filled.feature.or(h.feature.as_deref());
-                filled.user = filled.user.or(h.user.as_deref());
-                filled.host = filled.host.or(h.host.as_deref());
-                filled.version = filled.version.or(s.version.as_deref());
+                let license = [h.feature.as_deref(), s.version.as_deref()];
+                fill(&mut filled, license, [h.user.as_deref(), h.host.as_deref()]);
                 &filled
             }
             _ => ev,
@@ -267,6 +268,18 @@ impl<T: Target> EventWriter for VendorWriter<T> {
     fn warnings(&self) -> Vec<String> {
         self.sessions.time_warnings()
     }
+}
+
+/// What a record that names only its handle (RLM's small format) takes
+/// from the record it closes: `[feature, version]` and `[user, host]`, where
+/// it has none of its own.
+fn fill<'e>(ev: &mut Event<'e>, license: [Option<&'e str>; 2], holder: [Option<&'e str>; 2]) {
+    let [feature, version] = license;
+    let [user, host] = holder;
+    ev.feature = ev.feature.or(feature);
+    ev.version = ev.version.or(version);
+    ev.user = ev.user.or(user);
+    ev.host = ev.host.or(host);
 }
 
 /// What a queued request waits for.

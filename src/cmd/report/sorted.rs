@@ -20,7 +20,7 @@ pub struct Records {
 
 /// `name`'s records sorted by time (stable: records of one second keep
 /// their order, and an undated record stays after the one before it).
-pub fn records(name: &str, options: &ConvertOptions) -> Result<Option<Records>, Error> {
+pub fn records(name: &str, options: &ConvertOptions) -> Result<Records, Error> {
     let mut encoder = JsonlEncoder::new(WriteOptions {
         raw: true,
         ..WriteOptions::default()
@@ -39,10 +39,10 @@ pub fn records(name: &str, options: &ConvertOptions) -> Result<Option<Records>, 
         rows.push((key, bytes));
     })?;
     rows.sort_by_key(|(at, _)| *at);
-    Ok(Some(Records {
+    Ok(Records {
         source: name.to_string(),
         lines: rows.into_iter().map(|(_, l)| l).collect(),
-    }))
+    })
 }
 
 impl Records {
