@@ -74,6 +74,10 @@ impl EventWriter for AnonWriter {
         self.inner.losses()
     }
 
+    fn dropped_usage(&self) -> u64 {
+        self.inner.dropped_usage()
+    }
+
     fn warnings(&self) -> Vec<String> {
         self.inner.warnings()
     }

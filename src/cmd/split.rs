@@ -226,6 +226,10 @@ impl EventWriter for SplitWriter {
         all.into_iter().collect()
     }
 
+    fn dropped_usage(&self) -> u64 {
+        self.files.iter().map(|f| f.writer.dropped_usage()).sum()
+    }
+
     fn warnings(&self) -> Vec<String> {
         self.files
             .iter()

@@ -6,7 +6,7 @@
 
 use jiff::civil::Date;
 
-use super::vendor::{Losses, Seen, Target, denial_of, is_usage, push_mdy};
+use super::vendor::{Losses, Seen, Target, denial_of, is_usage, push_mdy, writes_usage};
 use crate::event::{Event, Kind, Time, is_license_server};
 use crate::format::Format;
 use crate::sessions::Step;
@@ -28,7 +28,7 @@ impl Target for Flexnet {
     fn event(&mut self, ev: &Event<'_>, seen: Seen<'_>, out: &mut Vec<u8>, lost: &mut Losses) {
         let step = seen.step;
         let Some(time) = ev.time else {
-            lost.lose(&format!("{} events without a time", ev.kind.name()));
+            lost.drop(&format!("{} events without a time", ev.kind.name()));
             return;
         };
         if time.fraction.is_some() {
@@ -66,8 +66,8 @@ impl Target for Flexnet {
             Some(_) => {}
             None => lost.lose("dates"),
         }
-        if is_usage(ev.kind) && ev.feature.is_none_or(str::is_empty) {
-            lost.lose("usage events without a feature");
+        if writes_usage(ev, step) && ev.feature.is_none_or(str::is_empty) {
+            lost.drop("usage events without a feature");
             return;
         }
         let start = out.len();
@@ -108,7 +108,7 @@ impl Target for Flexnet {
             Kind::Message | Kind::Unknown if ev.format == Format::Flexnet => {
                 out.extend_from_slice(ev.extra_text("text").unwrap_or("").as_bytes());
             }
-            kind => lost.lose(&format!("{} events", kind.name())),
+            kind => lost.drop(&format!("{} events", kind.name())),
         }
         if out.len() == body {
             out.truncate(start);

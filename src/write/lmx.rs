@@ -4,7 +4,7 @@
 //! [ip]: feature`, and denials as `CHECKOUT ... FAIL: reason`.
 //! docs/writers.md lists every choice.
 
-use super::vendor::{Losses, Seen, Target, denial_of, is_usage};
+use super::vendor::{Losses, Seen, Target, denial_of, is_usage, writes_usage};
 use crate::event::{Event, Kind, Time, is_license_server};
 use crate::format::Format;
 use crate::sessions::Step;
@@ -34,11 +34,11 @@ impl Target for Lmx {
     fn event(&mut self, ev: &Event<'_>, seen: Seen<'_>, out: &mut Vec<u8>, lost: &mut Losses) {
         let step = seen.step;
         let Some(time) = ev.time else {
-            lost.lose(&format!("{} events without a time", ev.kind.name()));
+            lost.drop(&format!("{} events without a time", ev.kind.name()));
             return;
         };
         if time.date.is_none() {
-            lost.lose("events without a date");
+            lost.drop("events without a date");
             return;
         }
         if time.fraction.is_some() {
@@ -71,8 +71,8 @@ impl Target for Lmx {
             out.extend_from_slice(format!("Serving licenses for vendor {vendor}.\n").as_bytes());
             self.vendor = Some(vendor.to_string());
         }
-        if is_usage(ev.kind) && ev.feature.is_none_or(str::is_empty) {
-            lost.lose("usage events without a feature");
+        if writes_usage(ev, step) && ev.feature.is_none_or(str::is_empty) {
+            lost.drop("usage events without a feature");
             return;
         }
         let line_start = out.len();
@@ -117,7 +117,7 @@ impl Target for Lmx {
                 out.push(b'\n');
                 return;
             }
-            kind => lost.lose(&format!("{} events", kind.name())),
+            kind => lost.drop(&format!("{} events", kind.name())),
         }
         if out.len() == body {
             out.truncate(line_start);
@@ -166,7 +166,7 @@ fn usage(ev: &Event<'_>, kind: Kind, out: &mut Vec<u8>, lost: &mut Losses) {
         Kind::Checkin => b"CHECKIN",
         Kind::Checkout | Kind::Denial | Kind::Unsupported => b"CHECKOUT",
         _ => {
-            lost.lose(&format!("{} events", kind.name()));
+            lost.drop(&format!("{} events", kind.name()));
             return;
         }
     };

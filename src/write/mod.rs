@@ -114,6 +114,11 @@ pub trait EventWriter {
     fn losses(&self) -> Vec<(String, u64)> {
         Vec::new()
     }
+    /// How many of the usage events it was given it wrote nothing for
+    /// (each is also one of `losses`).
+    fn dropped_usage(&self) -> u64 {
+        0
+    }
     /// What the writer saw that the user should know, once it finished
     /// (a log whose time goes backwards, for the sessions engine).
     fn warnings(&self) -> Vec<String> {

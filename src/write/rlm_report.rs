@@ -9,7 +9,9 @@ use std::borrow::Cow;
 
 use jiff::civil::Date;
 
-use super::vendor::{DENIALS, Hex, Losses, Seen, Target, denial_of, has_space, is_usage, push_mdy};
+use super::vendor::{
+    DENIALS, Hex, Losses, Seen, Target, denial_of, has_space, is_usage, push_mdy, writes_usage,
+};
 use crate::event::{Event, Kind, Time, is_license_server};
 use crate::format::Format;
 use crate::put;
@@ -42,11 +44,11 @@ impl Target for RlmReport {
             return;
         }
         let Some(time) = ev.time else {
-            lost.lose(&format!("{} events without a time", ev.kind.name()));
+            lost.drop(&format!("{} events without a time", ev.kind.name()));
             return;
         };
         let Some(date) = time.date else {
-            lost.lose("events without a date");
+            lost.drop("events without a date");
             return;
         };
         let start = ev.kind == Kind::ServerStart;
@@ -62,7 +64,7 @@ impl Target for RlmReport {
                 lost.lose("ISV names (a format without vendor daemons: written as unknown)");
             }
             let Some(isv) = isv.filter(|_| start || is_usage(ev.kind)) else {
-                lost.lose(&format!(
+                lost.drop(&format!(
                     "{} events before the first of an ISV",
                     ev.kind.name()
                 ));
@@ -113,8 +115,8 @@ impl Target for RlmReport {
         if time.fraction.is_some() {
             lost.lose("fractions of a second");
         }
-        if is_usage(ev.kind) && ev.feature.is_none_or(str::is_empty) {
-            lost.lose("usage events without a feature");
+        if writes_usage(ev, step) && ev.feature.is_none_or(str::is_empty) {
+            lost.drop("usage events without a feature");
             return;
         }
         match (ev.kind, step) {
@@ -223,7 +225,7 @@ impl Target for RlmReport {
                 push_clock(&time, date, true, out);
             }
             (Kind::Timestamp | Kind::LogStart, _) => {}
-            (kind, _) => lost.lose(&format!("{} events", kind.name())),
+            (kind, _) => lost.drop(&format!("{} events", kind.name())),
         }
     }
 

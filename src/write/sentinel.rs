@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use super::vendor::{Losses, Seen, Target, has_space};
+use super::vendor::{Losses, Seen, Target, has_space, writes_usage};
 use crate::event::{Event, Kind, Time, is_license_server};
 use crate::format::Format;
 use crate::put;
@@ -31,7 +31,7 @@ impl Target for Sentinel {
     fn event(&mut self, ev: &Event<'_>, seen: Seen<'_>, out: &mut Vec<u8>, lost: &mut Losses) {
         let step = seen.step;
         let Some(time) = ev.time.filter(|t| t.date.is_some()) else {
-            lost.lose(&format!("{} events without a date", ev.kind.name()));
+            lost.drop(&format!("{} events without a date", ev.kind.name()));
             return;
         };
         let writable = matches!(
@@ -44,7 +44,7 @@ impl Target for Sentinel {
                 | Kind::Queued
         ) || (license_server_start(ev) && ev.server.is_some());
         if !writable && ev.kind != Kind::ServerStop {
-            lost.lose(&format!("{} events", ev.kind.name()));
+            lost.drop(&format!("{} events", ev.kind.name()));
             return;
         }
         let host = ev.server.unwrap_or("localhost").replace(' ', "_");
@@ -72,8 +72,8 @@ impl Target for Sentinel {
             }
         }
         self.last = Some((time, host));
-        if super::vendor::is_usage(ev.kind) && ev.feature.is_none_or(str::is_empty) {
-            lost.lose("usage events without a feature");
+        if writes_usage(ev, step) && ev.feature.is_none_or(str::is_empty) {
+            lost.drop("usage events without a feature");
             return;
         }
         let (trans, numkeys, keylife) = match (ev.kind, step) {
@@ -90,7 +90,7 @@ impl Target for Sentinel {
             }
             (Kind::Timestamp | Kind::LogStart, _) => return,
             (kind, _) => {
-                lost.lose(&format!("{} events", kind.name()));
+                lost.drop(&format!("{} events", kind.name()));
                 return;
             }
         };

@@ -47,6 +47,8 @@ pub struct Losses {
     /// A handful of distinct losses, each met on most events: a list
     /// searched from the front costs a tenth of a sorted map's lookups.
     counts: Vec<(String, u64)>,
+    /// Whether the event being written was not written at all.
+    dropping: bool,
     /// `--strict`: the first loss, to stop the run at.
     strict: bool,
     first: Option<String>,
@@ -61,6 +63,12 @@ impl Losses {
         if self.strict && self.first.is_none() {
             self.first = Some(what.to_string());
         }
+    }
+
+    /// An event not written at all, for `what`.
+    pub fn drop(&mut self, what: &str) {
+        self.dropping = true;
+        self.lose(what);
     }
 
     /// By name.
@@ -143,6 +151,9 @@ pub struct VendorWriter<T> {
     /// The line end of passed-through lines: the first line's.
     ending: Option<&'static str>,
     lost: Losses,
+    /// Usage events the target wrote nothing for (an `inuse` record that
+    /// opens a session is written as its checkout, so it counts).
+    dropped_usage: u64,
 }
 
 impl<T: Target> VendorWriter<T> {
@@ -156,6 +167,7 @@ impl<T: Target> VendorWriter<T> {
             passthrough: None,
             queued: std::collections::HashMap::new(),
             ending: None,
+            dropped_usage: 0,
             lost: Losses {
                 strict,
                 ..Losses::default()
@@ -238,6 +250,9 @@ impl<T: Target> EventWriter for VendorWriter<T> {
         };
         self.target
             .event(ev, seen, &mut self.out.buf, &mut self.lost);
+        if std::mem::take(&mut self.lost.dropping) && writes_usage(ev, &step) {
+            self.dropped_usage += 1;
+        }
         if let Some(what) = self.lost.first.take() {
             let lossy = Lossy {
                 format: T::FORMAT,
@@ -263,6 +278,10 @@ impl<T: Target> EventWriter for VendorWriter<T> {
 
     fn losses(&self) -> Vec<(String, u64)> {
         self.lost.counts()
+    }
+
+    fn dropped_usage(&self) -> u64 {
+        self.dropped_usage
     }
 
     fn warnings(&self) -> Vec<String> {
@@ -327,6 +346,13 @@ fn one_of(
 }
 
 /// The usage kinds every vendor format has lines for.
+/// Whether the event is written as a usage record: a usage event, or an
+/// `inuse` record that opens a session (written as the checkout the log
+/// never saw).
+pub fn writes_usage(ev: &Event<'_>, step: &Step) -> bool {
+    is_usage(ev.kind) || (ev.kind == Kind::Inuse && matches!(step, Step::Opened { .. }))
+}
+
 pub fn is_usage(kind: Kind) -> bool {
     matches!(
         kind,
