@@ -540,10 +540,11 @@ impl std::error::Error for GzipFailure {}
 ///
 /// Members are decoded one by one (not with `MultiGzDecoder`) so that the
 /// end of each is known: bytes after the last member are reported as
-/// trailing data, and where `cat a.gz b.gz` joined two logs, a member that
-/// did not end its last line gets a line break, and a UTF-8 BOM at the
-/// start of a later member is dropped. Both would otherwise glue two
-/// files' lines into one.
+/// trailing data. A line that runs on from one member into the next is
+/// one line, as `zcat` gives it (a writer that flushes mid-line starts a
+/// new member there). Only a later member that starts with a UTF-8 BOM is
+/// the start of another file (`cat a.gz b.gz`): its BOM is dropped, and a
+/// line break ends the last line before it if that had none.
 fn gunzip_in_background(
     stream: Box<dyn Read + Send>,
     stored_read: Arc<AtomicU64>,
@@ -641,10 +642,8 @@ fn pump(
         if !chunk.is_empty() {
             if !joint.started {
                 joint.started = true;
-                if joint.later {
-                    if chunk.starts_with(b"\xef\xbb\xbf") {
-                        chunk.drain(..3);
-                    }
+                if joint.later && chunk.starts_with(b"\xef\xbb\xbf") {
+                    chunk.drain(..3);
                     if !joint.ended_line {
                         chunk.insert(0, b'\n');
                     }

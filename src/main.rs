@@ -64,7 +64,7 @@ enum Command {
     Keygen(cmd::anonymize::KeygenArgs),
     /// Check a file for surviving identifiers: by their shape, and (given the ORIGINAL) by name
     #[command(after_help = cmd::help::verify())]
-    Verify(cmd::anonymize::VerifyArgs),
+    Verify(cmd::verify::VerifyArgs),
     /// Print the canonical event schema as JSON Schema
     #[command(after_help = cmd::help::schema())]
     Schema,
@@ -90,7 +90,7 @@ fn main() -> ExitCode {
         Command::Report(args) => cmd::report::run(args),
         Command::Anonymize(args) => cmd::anonymize::run(args),
         Command::Keygen(args) => cmd::anonymize::keygen(args),
-        Command::Verify(args) => cmd::anonymize::verify(args),
+        Command::Verify(args) => cmd::verify::verify(args),
         Command::Schema => cmd::schema::run(),
         Command::Completions(args) => cmd::completions::run(args, Cli::command()),
         Command::Man(args) => cmd::man::run(args, Cli::command()),

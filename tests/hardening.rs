@@ -57,6 +57,19 @@ fn concatenated_gzip_members_keep_their_lines_apart() {
     assert_eq!(events.len(), 3);
 }
 
+/// A writer that flushes mid-line starts a new member there: the line runs
+/// on, as `zcat` joins it (`pnowak`, not `pnow` and `ak`).
+#[test]
+fn a_line_split_between_gzip_members_is_one_line() {
+    let mut both = gzip(b"10:00:00 (MLM) OUT: \"MATLAB\" pnow");
+    both.extend(gzip(b"ak@ws1\n"));
+    let d = dir_with(&[("a.log.gz", &both)]);
+    let (code, events, err) = convert(d.path(), "a.log.gz");
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["user"], "pnowak");
+}
+
 #[test]
 fn leap_second_is_kept_with_and_without_tz() {
     let log = "# Startup Sentinel RMS License Manager v8.6.0.0036 Mon Aug 25 15:36:23 2014 1408961183 Machine1 197 1708\n\

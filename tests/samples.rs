@@ -456,11 +456,18 @@ fn every_sample_anonymizes_without_a_leak() {
             .unwrap()
             .success()
     );
-    for sub in ["flexlm", "rlm", "rlm-debug", "lmx"] {
+    let stardrop = Path::new(env!("CARGO_MANIFEST_DIR")).join("formats/stardrop.toml");
+    let stardrop = stardrop.to_str().unwrap();
+    for sub in ["flexlm", "rlm", "rlm-debug", "lmx", "other"] {
+        let def: &[&str] = match sub {
+            "other" => &["--def", stardrop],
+            _ => &[],
+        };
         for path in std::fs::read_dir(root.join(sub)).unwrap() {
             let path = path.unwrap().path();
             let out = dir.path().join("out.log");
             let o = Command::new(bin)
+                .args(def)
                 .arg("anonymize")
                 .arg("--key-file")
                 .arg(&key)
@@ -484,7 +491,7 @@ fn every_sample_anonymizes_without_a_leak() {
                 "{}",
                 path.display()
             );
-            verifies(&path, &out, sub);
+            verifies(&path, &out, def);
             if path.ends_with("upm-maple.log") {
                 assert!(original.contains("Mª Cruz") && !anonymized.contains("Mª Cruz"));
                 assert!(!anonymized.contains("Cruz@"), "replaced whole");
@@ -492,6 +499,7 @@ fn every_sample_anonymizes_without_a_leak() {
             // convert --anonymize: the same check, on JSONL with the raw lines.
             let jsonl = dir.path().join("out.jsonl");
             let o = Command::new(bin)
+                .args(def)
                 .args(["convert", "--anonymize", "--raw", "--key-file"])
                 .arg(&key)
                 .arg("-o")
@@ -501,29 +509,21 @@ fn every_sample_anonymizes_without_a_leak() {
                 .unwrap();
             let err = String::from_utf8_lossy(&o.stderr);
             assert!(o.status.code() != Some(6), "{}: {err}", path.display());
-            verifies(&path, &jsonl, sub);
+            verifies(&path, &jsonl, def);
         }
     }
 }
 
 /// `liclog verify ORIGINAL ANONYMIZED` passes (names as written and in
-/// any case, and shapes), and so does `liclog verify ANONYMIZED` (the
-/// independent detector alone): no false positive on any real sample.
-/// An LM-X log names an address on every usage line: their pseudonyms
-/// are real-looking addresses, which `verify` alone reports unless told
-/// (docs/anonymization.md), as an admin would with `--allow`.
-fn verifies(original: &Path, anonymized: &Path, sub: &str) {
-    let allow: &[&str] = match sub {
-        "lmx" => &[
-            "--allow",
-            r"[0-9]{1,3}([.][0-9]{1,3}){3}|[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,7}",
-        ],
-        _ => &[],
-    };
+/// any case, shapes, and every identifying field a pseudonym), and so does
+/// `liclog verify ANONYMIZED`: no false positive on any real sample. The
+/// address pseudonyms are in reserved ranges, so no `--allow` is needed.
+/// `liclog verify ORIGINAL` fails: its fields hold real names.
+fn verifies(original: &Path, anonymized: &Path, def: &[&str]) {
     for args in [vec![original, anonymized], vec![anonymized]] {
         let v = Command::new(env!("CARGO_BIN_EXE_liclog"))
+            .args(def)
             .arg("verify")
-            .args(allow)
             .args(&args)
             .output()
             .unwrap();
@@ -535,4 +535,16 @@ fn verifies(original: &Path, anonymized: &Path, sub: &str) {
             String::from_utf8_lossy(&v.stderr)
         );
     }
+    let v = Command::new(env!("CARGO_BIN_EXE_liclog"))
+        .args(def)
+        .arg("verify")
+        .arg(original)
+        .output()
+        .unwrap();
+    assert_eq!(
+        v.status.code(),
+        Some(6),
+        "{}: verify passes the original",
+        original.display()
+    );
 }

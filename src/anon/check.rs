@@ -2,6 +2,7 @@
 //! names, line by line.
 
 use std::io;
+use std::net::IpAddr;
 use std::path::Path;
 use std::sync::{Mutex, mpsc};
 
@@ -122,6 +123,22 @@ pub fn detect(path: &Path, decoding: Decoding, detector: &mut Detector) -> Resul
     Ok(findings)
 }
 
+/// Every address in the file at `path` (read as an input is), where the
+/// rewrite would find one.
+pub fn addresses(path: &Path, decoding: Decoding) -> Result<std::collections::HashSet<IpAddr>> {
+    let name = path.to_string_lossy();
+    let mut input = Input::open(&name, decoding)?;
+    let mut lines = LineReader::new(std::mem::replace(&mut input.reader, Box::new(io::empty())));
+    let detector = Detector::default();
+    let mut found = std::collections::HashSet::new();
+    while let Some(line) = lines.next_line().map_err(|e| input.line_error(e))? {
+        detector.addresses_in(line.text, |ip| {
+            found.insert(ip);
+        });
+    }
+    Ok(found)
+}
+
 const BATCH_BYTES: usize = 1 << 20;
 
 /// Lines in one string, with their numbers and where each ends.
@@ -181,4 +198,71 @@ impl Sink for Learn<'_> {
     }
 
     fn warn(&mut self, _line: u64, _message: &str) {}
+}
+
+/// An identifying field that holds no pseudonym. Neither the value nor
+/// its field's text is kept, as for a [`Leak`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unreplaced {
+    pub line: u64,
+    pub class: Class,
+    /// `user`, `host`, `server`, or the `extra` key.
+    pub field: String,
+}
+
+/// Every identifying field of the file `name` (a log liclog reads, or
+/// liclog's CSV or JSONL) that is not a pseudonym and names somebody.
+/// `Err` when the file is not one liclog can read.
+///
+/// This is what the shapes cannot see: a user name is a word like any
+/// other, but in a user field it must be a `u-` pseudonym. Sentinel client
+/// IDs (hex of the original's length) cannot be told from pseudonyms, so
+/// they are not checked.
+pub fn unreplaced(name: &str, options: &Options) -> Result<Vec<Unreplaced>> {
+    let input = Input::open(name, options.decoding)?;
+    let format = crate::detect::format_of(&input, options.from)?;
+    if !format.can_read() {
+        return Err(format.not_supported("input to verify"));
+    }
+    let mut sink = Fields::default();
+    match rewrite::read_into(input, format, &options.read, &mut sink)?.failure {
+        Some(failure) => Err(failure),
+        None => Ok(sink.found),
+    }
+}
+
+#[derive(Default)]
+struct Fields {
+    found: Vec<Unreplaced>,
+}
+
+impl Sink for Fields {
+    fn event(&mut self, ev: &Event<'_>) -> Result<()> {
+        identifiers(ev, &Selection::default(), |slot, class, value| {
+            let class = super::Pseudonyms::class_of(class, value);
+            if !is_replaced(class, value) {
+                self.found.push(Unreplaced {
+                    line: ev.line,
+                    class,
+                    field: slot.name(ev).to_string(),
+                });
+            }
+        });
+        Ok(())
+    }
+
+    fn warn(&mut self, _line: u64, _message: &str) {}
+}
+
+/// Whether an identifying value is a pseudonym of its class, or names
+/// nobody (`unknown`, `localhost`, a loopback address).
+pub fn is_replaced(class: Class, value: &str) -> bool {
+    match class {
+        Class::Ip => super::detector::is_nobody_address(value),
+        // Hex of the original's length: a pseudonym or not, it looks the same.
+        Class::Id => true,
+        Class::User | Class::Host | Class::Text => {
+            super::detector::is_pseudonym(value) || super::detector::names_nobody(value)
+        }
+    }
 }

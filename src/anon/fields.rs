@@ -19,6 +19,22 @@ pub enum Slot {
     Extra(usize),
 }
 
+impl Slot {
+    /// The field's name in `ev`: a column, or the `extra` key.
+    pub fn name<'e>(self, ev: &Event<'e>) -> &'e str {
+        match self {
+            Slot::User => "user",
+            Slot::Host => "host",
+            Slot::Server => "server",
+            Slot::Handle => "handle",
+            Slot::Feature => "feature",
+            Slot::Version => "version",
+            Slot::Daemon => "daemon",
+            Slot::Extra(i) => ev.extra.get(i).map_or("extra", |(key, _)| key),
+        }
+    }
+}
+
 /// `extra` keys that hold identifiers, with their class.
 pub const EXTRA_IDENTIFIERS: &[(&str, Class)] = &[
     ("client_user", Class::User),
@@ -62,14 +78,23 @@ pub const FREE_TEXT: &[&str] = &[
 
 /// Values that stand for "nobody" and stay as they are: FlexNet's
 /// `LM_SERVER`, RLM's empty `""`, Sentinel's `-`.
-/// Also kept: addresses and license host IDs that name no machine.
+/// Also kept: `localhost`, addresses that name no machine (loopback,
+/// unspecified, multicast, and liclog's own pseudonyms), and the license
+/// host IDs `ANY` and `DEMO`.
 pub fn is_fixed_token(value: &str) -> bool {
-    matches!(
-        value,
-        "" | "\"\"" | "-" | "LM_SERVER" | "0.0.0.0" | "127.0.0.1" | "::1" | "::"
-    ) || ["any", "hostid=any", "demo", "hostid=demo"]
+    matches!(value, "" | "\"\"" | "-" | "LM_SERVER")
+        || [
+            "any",
+            "hostid=any",
+            "demo",
+            "hostid=demo",
+            "localhost",
+            "localhost.localdomain",
+        ]
         .iter()
         .any(|v| v.eq_ignore_ascii_case(value))
+        || (value.as_bytes()[0].is_ascii_hexdigit() || value.starts_with(':'))
+            && super::detector::is_nobody_address(value)
 }
 
 /// What to leave alone and what to add (`--keep`, `--also`).

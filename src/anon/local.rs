@@ -467,8 +467,9 @@ impl Local {
     }
 
     /// The input's name with the names of earlier inputs replaced (only
-    /// those: it is made once per input, before any of its lines), and put
-    /// in the leak filter once.
+    /// those: it is made once per input, before any of its lines), and the
+    /// identifier shapes of a path (`/home/jdoe/…`, a UNC server), put in
+    /// the leak filter once.
     fn rewrite_source(&mut self, source: &str) {
         let (seen_before, _, generation) = &self.source;
         if *generation == self.generation && tokens::same(seen_before.as_bytes(), source.as_bytes())
@@ -478,6 +479,7 @@ impl Local {
         self.edits.clear();
         self.scratch.clear();
         self.replace_names(source, 0, false);
+        self.replace_shapes(source, 0);
         let mut out = String::new();
         self.apply(source, &mut out);
         self.source = (source.to_string(), out, self.generation);

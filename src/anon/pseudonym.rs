@@ -73,7 +73,7 @@ impl Pseudonyms {
     /// The class `value` is replaced as: a value that looks like an IP
     /// address is one, whatever field it came from.
     pub fn class_of(class: Class, value: &str) -> Class {
-        if class != Class::Ip && value.parse::<IpAddr>().is_ok() {
+        if class != Class::Ip && address(value).is_some() {
             Class::Ip
         } else {
             class
@@ -96,16 +96,14 @@ impl Pseudonyms {
                 out
             }
             Class::Id => typed("i-", &h),
-            Class::Ip => match value.parse::<IpAddr>() {
-                Ok(IpAddr::V4(a)) => {
-                    let v = feistel(u32::from(a).into(), 16, |r, i| self.round(i, r)) as u32;
-                    Ipv4Addr::from(v).to_string()
+            Class::Ip => match address(value) {
+                Some((IpAddr::V4(a), _)) => {
+                    Ipv4Addr::from(self.reserved(u32::from(a).into(), 32) as u32).to_string()
                 }
-                Ok(IpAddr::V6(a)) => {
-                    let v = feistel(u128::from(a), 64, |r, i| self.round(i, r));
-                    Ipv6Addr::from(v).to_string()
+                Some((IpAddr::V6(a), zone)) => {
+                    Ipv6Addr::from(self.reserved(u128::from(a), 128)).to_string() + zone
                 }
-                Err(_) => typed("h-", &h),
+                None => typed("h-", &h),
             },
         }
     }
@@ -114,12 +112,67 @@ impl Pseudonyms {
         *blake3::keyed_hash(&self.subkeys[class as usize], value).as_bytes()
     }
 
-    fn round(&self, index: u8, half: u128) -> u128 {
-        let mut input = [0u8; 17];
-        input[0] = index;
-        input[1..].copy_from_slice(&half.to_le_bytes());
-        let h = self.hash(Class::Ip, &input);
-        u128::from_le_bytes(h[..16].try_into().expect("16 bytes"))
+    /// An address pseudonym (`bits`: 32 or 128) in a range reserved for
+    /// no one, so that anyone can tell it for a pseudonym without the key:
+    /// IPv4's 240.0.0.0/4 and IPv6's documentation prefix 2001:db8::/32.
+    ///
+    /// The bits below the range's prefix are a keyed prefix-preserving
+    /// permutation (as Crypto-PAn's) of the address's own, after a keyed
+    /// mask chosen by the bits it drops (the top 4 of IPv4, the top 32 of
+    /// IPv6): two addresses of one subnet stay in one subnet of the same
+    /// size, and two addresses that share the dropped bits never share a
+    /// pseudonym. Two that differ there share one only by chance: for n
+    /// such addresses with probability about n² / 2^29 (IPv4) or n² / 2^97.
+    fn reserved(&self, address: u128, bits: u32) -> u128 {
+        let (prefix, kept) = if bits == 32 {
+            (0xF000_0000u128, 28)
+        } else {
+            (0x2001_0db8u128 << 96, 96)
+        };
+        let low_mask = (1u128 << kept) - 1;
+        let dropped = address >> kept;
+        let mut mask_input = [0u8; 18];
+        mask_input[0] = b'm';
+        mask_input[1] = bits as u8;
+        mask_input[2..].copy_from_slice(&dropped.to_le_bytes());
+        let mask = u128::from_le_bytes(
+            self.hash(Class::Ip, &mask_input)[..16]
+                .try_into()
+                .expect("16 bytes"),
+        );
+        let low = (address ^ mask) & low_mask;
+        prefix | self.prefix_preserving(low, kept)
+    }
+
+    /// Bit i (from the top) of the result is bit i of `value` flipped by a
+    /// keyed function of the bits above it: equal prefixes stay equal, and
+    /// the first differing bit still differs, so it is a permutation.
+    fn prefix_preserving(&self, value: u128, bits: u32) -> u128 {
+        let mut out = 0u128;
+        let mut input = [0u8; 18];
+        input[0] = b'p';
+        for i in 0..bits {
+            let shift = bits - 1 - i;
+            let above = value >> (shift + 1);
+            input[1] = i as u8;
+            input[2..].copy_from_slice(&above.to_le_bytes());
+            let flip = u128::from(self.hash(Class::Ip, &input)[0] & 1);
+            out |= (((value >> shift) & 1) ^ flip) << shift;
+        }
+        out
+    }
+}
+
+/// `value` as an address, and its IPv6 zone (`%eth0`, kept as it is: it
+/// names an interface of the machine, not the machine).
+fn address(value: &str) -> Option<(IpAddr, &str)> {
+    let (address, zone) = match value.find('%') {
+        Some(i) => value.split_at(i),
+        None => (value, ""),
+    };
+    match address.parse::<IpAddr>().ok()? {
+        IpAddr::V4(_) if !zone.is_empty() => None,
+        ip => Some((ip, zone)),
     }
 }
 
@@ -138,23 +191,6 @@ fn hex(prefix: &str, bytes: &[u8], digits: usize) -> String {
 
 fn typed(prefix: &str, h: &[u8; 32]) -> String {
     hex(prefix, h, NAME_HEX)
-}
-
-/// A keyed permutation of `2 * half_bits`-bit values (a four-round Feistel
-/// network): distinct addresses always get distinct pseudonyms.
-fn feistel(value: u128, half_bits: u32, round: impl Fn(u128, u8) -> u128) -> u128 {
-    let mask = if half_bits == 64 {
-        u128::from(u64::MAX)
-    } else {
-        (1u128 << half_bits) - 1
-    };
-    let (mut left, mut right) = ((value >> half_bits) & mask, value & mask);
-    for i in 0..4 {
-        let next = left ^ (round(right, i) & mask);
-        left = right;
-        right = next;
-    }
-    (left << half_bits) | right
 }
 
 #[cfg(test)]
@@ -205,11 +241,28 @@ mod tests {
     }
 
     #[test]
-    fn address_pseudonyms_never_collide() {
+    fn address_pseudonyms_are_reserved_distinct_and_keep_subnets() {
         let p = Pseudonyms::new(&key(4));
         let mut seen = std::collections::HashSet::new();
-        for v in 0u128..5000 {
-            assert!(seen.insert(feistel(v, 16, |r, i| p.round(i, r))));
+        for v in 0u32..5000 {
+            let a = Ipv4Addr::from(0x0A01_0000 + v * 7).to_string();
+            let got: Ipv4Addr = p.make(Class::Ip, &a).parse().unwrap();
+            assert_eq!(got.octets()[0] >> 4, 0xF, "{got}");
+            assert!(seen.insert(got));
         }
+        let pair = |a: &str| -> u32 { p.make(Class::Ip, a).parse::<Ipv4Addr>().unwrap().into() };
+        // 10.1.2.3 and 10.1.2.200 share 24 bits: their pseudonyms do too,
+        // and no more.
+        let (a, b) = (pair("10.1.2.3"), pair("10.1.2.200"));
+        assert_eq!(
+            (a ^ b).leading_zeros(),
+            (0x0A01_0203u32 ^ 0x0A01_02C8).leading_zeros()
+        );
+        let v6: Ipv6Addr = p.make(Class::Ip, "fe80::1").parse().unwrap();
+        assert_eq!(v6.segments()[..2], [0x2001, 0x0db8]);
+        let mapped: Ipv6Addr = p.make(Class::Ip, "::ffff:10.4.12.77").parse().unwrap();
+        assert_eq!(mapped.segments()[..2], [0x2001, 0x0db8]);
+        let zoned = p.make(Class::Host, "fe80::1%eth0");
+        assert_eq!(zoned, p.make(Class::Ip, "fe80::1") + "%eth0");
     }
 }

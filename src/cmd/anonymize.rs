@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use liclog::anon::check::{self, Leak};
+use liclog::anon::check::Leak;
 use liclog::anon::detector::Detector;
 use liclog::anon::fields::Selection;
 use liclog::anon::names::NameSet;
@@ -14,9 +14,7 @@ use liclog::input::Decoding;
 use liclog::read::ReadOptions;
 use liclog::{Error, Format};
 
-use super::leaks::{
-    detect_outputs, print_findings, print_leaks, report_leaks, scan_outputs, write_mapping,
-};
+use super::leaks::{detect_outputs, report_leaks, scan_outputs, write_mapping};
 use super::output::{Output, named};
 use super::parse::{parse_class, parse_format};
 use super::report;
@@ -305,78 +303,4 @@ pub fn keygen(args: KeygenArgs) -> u8 {
         }
         Err(e) => report(&e),
     }
-}
-
-#[derive(clap::Args)]
-pub struct VerifyArgs {
-    /// Format of ORIGINAL; detected when omitted
-    #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
-    from: Option<Format>,
-    /// Encoding of inputs without a BOM
-    #[arg(long, value_name = "LABEL")]
-    encoding: Option<String>,
-    /// Accept tokens this regular expression matches whole (a documented exception); repeatable
-    #[arg(long, value_name = "PATTERN")]
-    allow: Vec<String>,
-    /// With two files: the original log. With one: the file to check, by the detector alone
-    #[arg(value_name = "ORIGINAL")]
-    original: String,
-    /// The anonymized version of ORIGINAL: the same format, or liclog's CSV or JSONL
-    #[arg(value_name = "ANONYMIZED")]
-    anonymized: Option<String>,
-}
-
-/// `verify FILE`: the detector alone. `verify ORIGINAL ANONYMIZED`: the
-/// identifiers of ORIGINAL searched for in ANONYMIZED, as written and in
-/// any letter case, and the detector.
-pub fn verify(args: VerifyArgs) -> u8 {
-    match check(args) {
-        Ok(code) => code,
-        Err(e) => report(&e),
-    }
-}
-
-fn check(args: VerifyArgs) -> Result<u8, Error> {
-    let options = Options {
-        from: args.from,
-        decoding: Decoding::from_label(args.encoding.as_deref())?,
-        read: ReadOptions::default(),
-    };
-    let mut detector = Detector::new(&args.allow).map_err(Error::Usage)?;
-    let (checked, names) = match &args.anonymized {
-        Some(anonymized) => {
-            let names = check::learn(&args.original, &options, &Selection::default())?;
-            for (name, _) in names.names() {
-                detector.learn(name);
-            }
-            (anonymized.as_str(), Some(names))
-        }
-        None => (args.original.as_str(), None),
-    };
-    let path = Path::new(checked);
-    let leaks = match &names {
-        Some(names) => check::scan(path, options.decoding, names)?,
-        None => Vec::new(),
-    };
-    let findings = check::detect(path, options.decoding, &mut detector)?;
-    if !leaks.is_empty() || !findings.is_empty() {
-        print_leaks(leaks.iter().map(|l| (checked, l)));
-        print_findings(checked, &findings);
-        return Err(Error::Leak(format!(
-            "{} identifier(s) in {checked}: {} original name(s), {} identifier-shaped token(s)",
-            leaks.len() + findings.len(),
-            leaks.len(),
-            findings.len()
-        )));
-    }
-    match names {
-        Some(names) => diag!(
-            "liclog: verify: none of the {} identifiers of {} appears in {checked}, \
-             and no identifier-shaped token does",
-            names.len(),
-            args.original
-        ),
-        None => diag!("liclog: verify: no identifier-shaped token in {checked}"),
-    }
-    Ok(exit::OK)
 }

@@ -15,6 +15,7 @@ pub mod report;
 pub mod schema;
 pub mod split;
 pub mod targets;
+pub mod verify;
 
 use liclog::Error;
 

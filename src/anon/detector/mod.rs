@@ -15,18 +15,24 @@
 //! `/`, so ordinary words cost one pass over their bytes.
 
 use std::collections::HashSet;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use regex::Regex;
 
 mod shapes;
 
 use self::shapes::{
-    client_tuple, domain_user, fold, home_directory, home_name, is_host_name, is_iso_datetime,
-    is_mac, is_nobody_address, is_placeholder, is_pseudonym_pair, is_version_word, json_unescape,
-    trim_token, user_at_host,
+    client_tuple, domain_user, fold, home_directory, home_name, is_host_id, is_host_name,
+    is_iso_datetime, is_mac, is_placeholder, is_port, is_pseudonym_pair, is_version_word,
+    json_unescape, trim_token, unc_server, user_at_host,
 };
-pub use self::shapes::{is_allowed, is_pseudonym};
+pub use self::shapes::{is_allowed, is_nobody_address, is_pseudonym};
+
+/// A value that names nobody: a placeholder (`unknown`, `-`, `LM_SERVER`,
+/// `localhost`) or an address of no machine.
+pub fn names_nobody(value: &str) -> bool {
+    is_placeholder(value) || is_nobody_address(value)
+}
 use super::pseudonym::Class;
 use super::tokens::FastSet;
 
@@ -40,6 +46,9 @@ pub enum Shape {
     /// `jdoe@ws1`, `jane.doe@corp.example`
     UserAtHost,
     Mac,
+    /// Twelve hex digits, a MAC address without separators, as FlexNet
+    /// and RLM write host IDs: `7aa67c9ca619`.
+    HostId,
     /// `CORP\jdoe`
     DomainUser,
     /// `/home/jdoe`, `/Users/jdoe`, `C:\Users\jdoe`
@@ -66,6 +75,7 @@ impl Shape {
             Shape::Ipv6 => "IPv6 address",
             Shape::UserAtHost => "user@host",
             Shape::Mac => "MAC address",
+            Shape::HostId => "host ID",
             Shape::DomainUser => "DOMAIN\\user",
             Shape::HomeDirectory => "home directory",
             Shape::ClientTuple => "SLOG client tuple",
@@ -117,6 +127,9 @@ pub struct Detector {
     addresses: HashSet<String>,
     /// The text is liclog's JSONL or CSV: `\t` and `\\` are JSON escapes.
     pub json_escapes: bool,
+    /// With the original at hand (`verify ORIGINAL ANONYMIZED`): its
+    /// addresses. Any other address is new, so it is no leak.
+    original_addresses: Option<HashSet<IpAddr>>,
 }
 
 /// One thread's memory of the marked ASCII tokens its detector found
@@ -251,6 +264,23 @@ impl Detector {
         self.addresses.insert(address.to_string());
     }
 
+    /// Finds only these addresses (the original's): any other address in
+    /// the output is one the original never held.
+    pub fn only_addresses(&mut self, original: HashSet<IpAddr>) {
+        self.original_addresses = Some(original);
+    }
+
+    /// The addresses of `text`, as the rewrite would replace them.
+    pub fn addresses_in(&self, text: &str, mut f: impl FnMut(IpAddr)) {
+        self.replaceable(text, |s, e, _| {
+            let token = &text[s..e];
+            let address = token.split_once('%').map_or(token, |(a, _)| a);
+            if let Ok(ip) = address.parse() {
+                f(ip);
+            }
+        });
+    }
+
     /// Calls `f(text, start, end, shape)` for each finding in `line`:
     /// `text[start..end]` is the token, and `text` is `line`, or in JSON
     /// mode `line` with its escapes undone. `clean`: this thread's memory
@@ -319,6 +349,10 @@ impl Detector {
                 continue;
             }
             let shape = match (marks, letters || !ascii) {
+                // `00-19-B9-C4-A1-F5`, `7aa67c9ca619`, `~jdoe`.
+                (false, _) if is_mac(token) => Some(Shape::Mac),
+                (false, _) if is_host_id(token) => Some(Shape::HostId),
+                (false, _) if token.starts_with('~') => home_directory(token),
                 (false, _) => None,
                 (true, true) => self
                     .shape_of(token)
@@ -371,19 +405,27 @@ impl Detector {
                     let host = &token[at + 1..];
                     let host_end = host.find(':').unwrap_or(host.len());
                     let (user, host) = (&token[user_start..at], &host[..host_end]);
-                    if !is_pseudonym(user) && !is_placeholder(user) {
+                    if !is_pseudonym(user) && !is_placeholder(user) && !is_port(user) {
                         f(s + user_start, s + at, Class::User);
                     }
                     if !is_pseudonym(host) && !is_placeholder(host) && !is_nobody_address(host) {
                         f(s + at + 1, s + at + 1 + host_end, Class::Host);
                     }
                 }
-                Shape::HostName => f(s, s + before_port(token), Class::Host),
+                Shape::HostName => match unc_server(token) {
+                    Some(server) => {
+                        f(s + 2, s + 2 + server.len(), Class::Host);
+                        if let Some((from, to)) = home_name(token) {
+                            f(s + from, s + to, Class::User);
+                        }
+                    }
+                    None => f(s, s + before_port(token), Class::Host),
+                },
                 Shape::Ipv4 => f(s, s + token.find(':').unwrap_or(token.len()), Class::Ip),
                 Shape::Ipv6 => {
                     let inner = token.trim_start_matches('[');
                     let start = s + (token.len() - inner.len());
-                    let end = inner.find(']').unwrap_or(inner.len());
+                    let end = inner.find([']', '%']).unwrap_or(inner.len());
                     f(start, start + end, Class::Ip);
                 }
                 Shape::DomainUser => {
@@ -395,7 +437,7 @@ impl Detector {
                         f(s + from, s + to, Class::User);
                     }
                 }
-                Shape::Mac => f(s, e, Class::Text),
+                Shape::Mac | Shape::HostId => f(s, e, Class::Text),
                 Shape::ClientTuple | Shape::LearnedName => {}
             }
         });
@@ -445,17 +487,27 @@ impl Detector {
                 _ => {}
             }
         }
+        // `\\fs01.corp.example\share\license.lic`: the server of a UNC path
+        // (a rewrite replaces its user under `profiles$\` too).
+        if let Some(server) = unc_server(token)
+            && !is_nobody_address(server)
+            && !is_placeholder(server)
+            && !is_pseudonym(server)
+        {
+            return Some(Shape::HostName);
+        }
         // A home directory names its user, whatever file it leads to.
         if (slash || backslash)
             && let Some(shape) = home_directory(token)
         {
             return Some(shape);
         }
-        if dot && is_allowed(token) {
-            return None;
-        }
+        // `ana@estudio.com.py` is a mail address, not a Python file.
         if at {
             return user_at_host(token);
+        }
+        if dot && is_allowed(token) {
+            return None;
         }
         if backslash && let Some((domain, user)) = token.split_once('\\') {
             return domain_user(domain, user);
@@ -468,6 +520,8 @@ impl Detector {
                 return Some(Shape::Mac);
             }
             let bare = token.trim_start_matches('[').trim_end_matches(']');
+            // `fe80::1%eth0`: the zone names an interface, not a machine.
+            let bare = bare.split_once('%').map_or(bare, |(address, _)| address);
             let v6_bytes = bare
                 .bytes()
                 .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
@@ -487,7 +541,7 @@ impl Detector {
         if token.parse::<Ipv4Addr>().is_ok() {
             return self.address(token, Shape::Ipv4);
         }
-        is_host_name(token).then_some(Shape::HostName)
+        (is_host_name(token) && !is_placeholder(token)).then_some(Shape::HostName)
     }
 
     /// A token of digits and marks only: an IPv4 address (alone or with a
@@ -504,7 +558,14 @@ impl Detector {
     }
 
     fn address(&self, address: &str, shape: Shape) -> Option<Shape> {
-        (!self.addresses.contains(address) && !is_nobody_address(address)).then_some(shape)
+        let in_original = |set: &HashSet<IpAddr>| {
+            let bare = address.split_once('%').map_or(address, |(a, _)| a);
+            bare.parse().is_ok_and(|ip| set.contains(&ip))
+        };
+        (!self.addresses.contains(address)
+            && !is_nobody_address(address)
+            && self.original_addresses.as_ref().is_none_or(in_original))
+        .then_some(shape)
     }
 }
 
@@ -534,7 +595,8 @@ mod tests {
                 HostName,
             ),
             ("connect from 192.168.77.5:27000 ok", "192.168.77.5", Ipv4),
-            ("peer [2001:db8::42] gone", "2001:db8::42", Ipv6),
+            ("peer [2a00:1450::42] gone", "2a00:1450::42", Ipv6),
+            ("mapped ::ffff:10.4.12.77 in", "::ffff:10.4.12.77", Ipv6),
             (
                 "OUT: \"x\" jdoe2@ws-build04",
                 "jdoe2@ws-build04",
@@ -572,6 +634,88 @@ mod tests {
                 .iter()
                 .any(|(t, s)| *s == ClientTuple && t == "(root,moab,21)")
         );
+    }
+
+    /// The blind spots an adversarial set of logs found (issue 25).
+    #[test]
+    fn finds_what_the_adversarial_set_hid() {
+        use Shape::*;
+        let cases = [
+            ("hostid 00-19-B9-C4-A1-F5 ok", "00-19-B9-C4-A1-F5", Mac),
+            (
+                "HostID of the License Server: \"7aa67c9ca619\"",
+                "7aa67c9ca619",
+                HostId,
+            ),
+            ("from ::ffff:10.4.12.77 now", "::ffff:10.4.12.77", Ipv6),
+            (
+                "by john.c.smith@corp.example",
+                "john.c.smith@corp.example",
+                UserAtHost,
+            ),
+            ("mail ana@estudio.com.py", "ana@estudio.com.py", UserAtHost),
+            (
+                "27000@lic-b.corp.example:/opt/flexlm/license.dat",
+                "27000@lic-b.corp.example:/opt/flexlm/license.dat",
+                UserAtHost,
+            ),
+            (
+                "\\\\fs01.corp.example\\profiles$\\mkowalski\\license.lic",
+                "\\\\fs01.corp.example\\profiles$\\mkowalski\\license.lic",
+                HostName,
+            ),
+            (
+                "D:\\Users\\kim\\lic.dat",
+                "D:\\Users\\kim\\lic.dat",
+                HomeDirectory,
+            ),
+            ("/homes/kim/x.lic", "/homes/kim/x.lic", HomeDirectory),
+            ("/home2/kim/x.lic", "/home2/kim/x.lic", HomeDirectory),
+            ("/u/kim/x.lic", "/u/kim/x.lic", HomeDirectory),
+            ("file ~kim/x.lic", "~kim/x.lic", HomeDirectory),
+        ];
+        for (line, token, shape) in cases {
+            let got = shapes(line);
+            assert!(
+                got.iter().any(|(t, s)| t == token && *s == shape),
+                "{line}: {got:?}"
+            );
+        }
+        let d = Detector::default();
+        let mut parts = Vec::new();
+        let unc = "\\\\fs01.corp.example\\profiles$\\mkowalski\\license.lic";
+        d.replaceable(unc, |s, e, class| parts.push((&unc[s..e], class)));
+        assert_eq!(
+            parts,
+            [
+                ("fs01.corp.example", Class::Host),
+                ("mkowalski", Class::User)
+            ]
+        );
+        let mut parts = Vec::new();
+        let port = "27000@lic-a and jdoe@10.1.2.3";
+        d.replaceable(port, |s, e, class| parts.push((&port[s..e], class)));
+        assert_eq!(
+            parts,
+            [
+                ("lic-a", Class::Host),
+                ("jdoe", Class::User),
+                ("10.1.2.3", Class::Host)
+            ]
+        );
+    }
+
+    #[test]
+    fn skips_what_the_adversarial_set_kept_wrongly() {
+        for line in [
+            "at com.flexnet.lmadmin.Main.run(Main.java:12) java.lang.NullPointerException",
+            "27000@h-0123456789abcdef and 27000@LM_SERVER and 240.12.3.4 and 2001:db8:1::7",
+            "mail support@flexera.com or info@reprisesoftware.com",
+            "u-3f9a2c1d7e0b4c55@242.1.2.3 from 2001:db8::1%eth0",
+            "handle 41 and 12ab and 0123456789 and deadbeefcafe",
+        ] {
+            assert_eq!(shapes(line), vec![], "{line}");
+        }
     }
 
     #[test]

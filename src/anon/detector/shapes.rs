@@ -51,7 +51,12 @@ pub(super) fn trim_token(token: &str) -> &str {
             .rev()
             .take_while(|c| matches!(c, b'.' | b':' | b'!' | b'?'))
             .count();
-    let start = b[..end].iter().take_while(|&&c| c == b':').count();
+    // A leading `:` is punctuation (`Host:x`), except that of an IPv6
+    // address written from its zeros (`::ffff:10.4.12.77`).
+    let start = match b[..end].iter().take_while(|&&c| c == b':').count() {
+        2 if end > 2 => 0,
+        n => n,
+    };
     &token[start..end]
 }
 
@@ -75,15 +80,32 @@ pub(super) fn is_pseudonym_pair(token: &str) -> bool {
         && is_pseudonym(&token[19..])
 }
 
-/// Values that name nobody: FlexNet's `LM_SERVER`, an empty field, `-`.
-pub(super) fn is_placeholder(s: &str) -> bool {
+/// Values that name nobody: FlexNet's `LM_SERVER`, an empty field, `-`,
+/// `localhost`.
+pub fn is_placeholder(s: &str) -> bool {
     matches!(s, "" | "-" | "unknown" | "LM_SERVER" | "\"\"")
+        || s.eq_ignore_ascii_case("localhost")
+        || s.eq_ignore_ascii_case("localhost.localdomain")
 }
 
-pub(super) fn is_nobody_address(a: &str) -> bool {
+/// An address that names no machine (loopback, unspecified, multicast),
+/// or one of liclog's address pseudonyms, which are drawn from ranges
+/// reserved for no one: IPv4's 240.0.0.0/4 and IPv6's documentation prefix 2001:db8::/32. A zone
+/// (`fe80::1%eth0`) is not part of the address.
+pub fn is_nobody_address(a: &str) -> bool {
+    let a = a.split_once('%').map_or(a, |(address, _)| address);
     match a.parse::<IpAddr>() {
-        Ok(ip) => ip.is_loopback() || ip.is_unspecified() || ip.is_multicast(),
+        Ok(ip) if ip.is_loopback() || ip.is_unspecified() || ip.is_multicast() => true,
+        Ok(ip) => is_pseudonym_address(ip),
         Err(_) => false,
+    }
+}
+
+/// In a range liclog draws address pseudonyms from.
+pub fn is_pseudonym_address(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.octets()[0] >= 240,
+        IpAddr::V6(v6) => v6.segments()[..2] == [0x2001, 0x0db8],
     }
 }
 
@@ -92,19 +114,28 @@ pub fn is_allowed(token: &str) -> bool {
     if !token.contains('.') {
         return false;
     }
-    // This runs on every dotted token: no allocation for short ones.
+    with_lowercase(token, |lower| {
+        is_vendor_domain(lower) || is_file_name(lower)
+    })
+}
+
+/// `f` of `token` in ASCII lowercase. This runs on every dotted token: no
+/// allocation for short ones.
+fn with_lowercase<T>(token: &str, f: impl FnOnce(&str) -> T) -> T {
     let mut buf = [0u8; 128];
-    let owned;
-    let lower: &str = if token.len() <= buf.len() {
+    if token.len() <= buf.len() {
         let b = &mut buf[..token.len()];
         b.copy_from_slice(token.as_bytes());
         b.make_ascii_lowercase();
-        std::str::from_utf8(b).unwrap_or(token)
+        f(std::str::from_utf8(b).unwrap_or(token))
     } else {
-        owned = token.to_ascii_lowercase();
-        &owned
-    };
-    // The license managers' own and their vendors' web and mail domains.
+        f(&token.to_ascii_lowercase())
+    }
+}
+
+/// A web or mail address (`lower`, lowercased) under one of the license
+/// managers' own and their vendors' domains.
+fn is_vendor_domain(lower: &str) -> bool {
     const VENDOR_DOMAINS: &[&str] = &[
         "flexerasoftware.com",
         "flexera.com",
@@ -136,11 +167,12 @@ pub fn is_allowed(token: &str) -> bool {
             .strip_suffix(d)
             .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
     };
-    if VENDOR_DOMAINS.iter().any(|d| under(d)) {
-        return true;
-    }
-    // Files: license, option, log and program files, and source files
-    // named in vendor messages.
+    VENDOR_DOMAINS.iter().any(|d| under(d))
+}
+
+/// A file name (`lower`, lowercased): license, option, log and program
+/// files, and source files named in vendor messages.
+fn is_file_name(lower: &str) -> bool {
     const FILE_EXTENSIONS: &[&str] = &[
         "dat", "lic", "opt", "log", "txt", "exe", "dll", "so", "dylib", "conf", "cfg", "ini",
         "xml", "json", "csv", "dlog", "rlog", "pid", "lock", "c", "cpp", "h", "java", "py", "sh",
@@ -178,6 +210,21 @@ pub(super) fn is_host_name(token: &str) -> bool {
         // `v1.x`, `11.13.a`: versions start with a digit or `v` + digit.
         && !first.bytes().all(|b| b.is_ascii_digit())
         && !(first.starts_with('v') && first[1..].bytes().all(|b| b.is_ascii_digit()))
+        && !is_java_name(token)
+}
+
+/// A Java package or class (`com.flexnet.lmadmin.Main`, `java.lang.
+/// NullPointerException`): a reversed domain of three labels or more, which
+/// no host name is (none starts with a top-level domain).
+fn is_java_name(token: &str) -> bool {
+    const FIRST: &[&str] = &[
+        "com", "org", "net", "java", "javax", "jdk", "sun", "io", "edu",
+    ];
+    token.split('.').count() >= 3
+        && token
+            .split('.')
+            .next()
+            .is_some_and(|first| FIRST.iter().any(|f| first.eq_ignore_ascii_case(f)))
 }
 
 pub(super) fn user_at_host(token: &str) -> Option<Shape> {
@@ -185,7 +232,12 @@ pub(super) fn user_at_host(token: &str) -> Option<Shape> {
     let user = user.rsplit(['@', ':', '/']).next().unwrap_or(user);
     let host = host.split(':').next().unwrap_or(host);
     let plain = |s: &str| is_pseudonym(s) || is_placeholder(s) || is_nobody_address(s);
-    if plain(user) && plain(host) {
+    // `27000@lic-a`: a port, not a user.
+    let port = is_port(user);
+    if (plain(user) || port) && plain(host) {
+        return None;
+    }
+    if with_lowercase(host, is_vendor_domain) && (port || with_lowercase(user, is_mailbox)) {
         return None;
     }
     // `@` alone, `@@`, `x@`: no user and host.
@@ -193,6 +245,19 @@ pub(super) fn user_at_host(token: &str) -> Option<Shape> {
         return None;
     }
     Some(Shape::UserAtHost)
+}
+
+/// The port of FlexNet's `port@host`.
+pub(super) fn is_port(user: &str) -> bool {
+    !user.is_empty() && user.len() <= 5 && user.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A vendor's role mailbox (`support@flexera.com`), not a person's.
+fn is_mailbox(user: &str) -> bool {
+    matches!(
+        user,
+        "info" | "support" | "sales" | "licensing" | "license" | "licenses" | "noreply" | "help"
+    )
 }
 
 /// `DOMAIN\user`. Not a JSON or C escape (`text\t`, `Jos\u00e9`).
@@ -221,35 +286,67 @@ pub(super) fn home_directory(token: &str) -> Option<Shape> {
     home_name(token).map(|_| Shape::HomeDirectory)
 }
 
-/// Where the user's name stands in a home-directory path.
+/// Where the user's name stands in a home-directory path: under `home`,
+/// `homes`, `home2`, `users`, `Users` or a roaming `profiles` directory
+/// (on any drive, in a UNC path too), under `/u/` at the root, or after
+/// `~`.
 pub(super) fn home_name(token: &str) -> Option<(usize, usize)> {
-    // Most paths are no home directory: a look after each separator
-    // before lowercasing.
     let b = token.as_bytes();
-    let near = |i: usize| {
-        let next = &b[i + 1..];
-        next.len() >= 4
-            && (next[..4].eq_ignore_ascii_case(b"home") || next[..4].eq_ignore_ascii_case(b"user"))
+    let name_at = |start: usize| {
+        let rest = &token[start..];
+        let name = rest.split(['/', '\\']).next().unwrap_or("");
+        let shared = ["public", "default", "all users", "shared", "default user"];
+        (!name.is_empty()
+            && !is_pseudonym(name)
+            && !is_placeholder(name)
+            && !shared.contains(&name.to_ascii_lowercase().as_str()))
+        .then_some((start, start + name.len()))
     };
-    if !memchr::memchr2_iter(b'/', b'\\', b).any(near) {
-        return None;
+    if let Some(rest) = token.strip_prefix('~') {
+        let first = rest.chars().next()?;
+        return if first.is_alphabetic() {
+            name_at(1)
+        } else {
+            None
+        };
     }
-    let lower = token.to_ascii_lowercase();
-    for root in ["/home/", "/users/", "c:\\users\\", "c:/users/"] {
-        if let Some(i) = lower.find(root) {
-            let start = i + root.len();
-            let rest = &token[start..];
-            let name = rest.split(['/', '\\']).next().unwrap_or("");
-            let shared = ["public", "default", "all users", "shared"];
-            if !name.is_empty()
-                && !is_pseudonym(name)
-                && !shared.contains(&name.to_ascii_lowercase().as_str())
-            {
-                return Some((start, start + name.len()));
-            }
+    if token.starts_with("/u/") {
+        return name_at(3);
+    }
+    // Most paths are no home directory: a look at each directory's first
+    // letters before anything else.
+    let separators = memchr::memchr2_iter(b'/', b'\\', b);
+    for i in separators {
+        let dir = &token[i + 1..];
+        let end = dir.find(['/', '\\'])?;
+        let name = dir[..end].as_bytes();
+        const HOMES: [&[u8]; 5] = [b"home", b"homes", b"users", b"profiles", b"profiles$"];
+        let home = HOMES.iter().any(|h| name.eq_ignore_ascii_case(h))
+            || (name.len() > 4
+                && name[..4].eq_ignore_ascii_case(b"home")
+                && name[4..].iter().all(u8::is_ascii_digit));
+        if home {
+            return name_at(i + 1 + end + 1);
         }
     }
     None
+}
+
+/// The server of a UNC path `\\server\share\…`.
+pub(super) fn unc_server(token: &str) -> Option<&str> {
+    let rest = token.strip_prefix("\\\\")?;
+    let server = &rest[..rest.find('\\')?];
+    (!server.is_empty() && !server.starts_with(['?', '.'])).then_some(server)
+}
+
+/// Twelve hex digits with a digit and a letter among them: a host ID
+/// (a MAC address without separators).
+pub(super) fn is_host_id(token: &str) -> bool {
+    let b = token.as_bytes();
+    b.len() == 12
+        && b.iter().all(u8::is_ascii_hexdigit)
+        && b.iter().any(u8::is_ascii_digit)
+        && b.iter().any(u8::is_ascii_alphabetic)
 }
 
 /// `2024-01-03T15:00:00`, with optional fraction and zone: the `time`

@@ -217,7 +217,12 @@ pub fn classify(body: &str) -> Message<'_> {
 
 /// A line that names a host after a fixed `prefix`.
 fn host_after<'a>(body: &'a str, prefix: &str, topic: &'static str) -> Option<Message<'a>> {
-    let host = body.strip_prefix(prefix)?.split_ascii_whitespace().next();
+    let word = body.strip_prefix(prefix)?.split_ascii_whitespace().next();
+    // `Lost connection to lmgrd, heartbeat …`: the sentence's comma is no
+    // part of the name, and lmgrd is a daemon, not a host.
+    let host = word
+        .map(|w| w.trim_end_matches([',', ';', ':', '.']))
+        .filter(|h| !h.is_empty() && *h != "lmgrd");
     Some(Message::Client {
         topic,
         user: None,
@@ -415,6 +420,22 @@ mod tests {
                 topic: "network",
                 user: None,
                 host: Some("ws-build04.corp.example")
+            }
+        );
+        assert_eq!(
+            classify("Lost connection to ws7, heartbeat timeout"),
+            Message::Client {
+                topic: "network",
+                user: None,
+                host: Some("ws7")
+            }
+        );
+        assert_eq!(
+            classify("Lost connection to lmgrd, heartbeat timeout"),
+            Message::Client {
+                topic: "network",
+                user: None,
+                host: None
             }
         );
         assert_eq!(
