@@ -109,3 +109,52 @@ fn an_nfd_name_in_free_text_is_replaced() {
     );
     assert_eq!(third.matches("u-").count(), 2, "{third}");
 }
+
+/// `verify` is right both ways (issue 25): an original log fails, by its
+/// fields, though its user names have no shape; its anonymized copy and a
+/// whole anonymized tree pass, with and without the originals.
+#[test]
+fn verify_fails_originals_by_field_and_passes_anonymized_trees() {
+    let other = LOG.replace("alice", "bob").replace("lic01", "lic02");
+    let d = dir_with(&[("k.key", &[b'a'; 64])]);
+    std::fs::create_dir(d.path().join("in")).unwrap();
+    std::fs::write(d.path().join("in/a.log"), LOG).unwrap();
+    std::fs::write(d.path().join("in/b.log"), other).unwrap();
+    let o = liclog(&["verify", "in/a.log"], d.path());
+    assert_exit(&o, 6, "in/a.log:2: the user field holds no user pseudonym");
+    assert!(!stderr(&o).contains("alice"), "the value is never printed");
+    let allow = r"toolkit\.acme\.io";
+    let o = anonymize(&["--allow", allow, "-o", "out/", "in/"], d.path());
+    assert_exit(&o, 0, "");
+    let o = liclog(&["verify", "--allow", allow, "out/"], d.path());
+    assert_exit(&o, 0, "every identifying field holds a pseudonym");
+    assert_exit(&o, 0, "2 files under out/");
+    let o = liclog(&["verify", "--allow", allow, "in/", "out/"], d.path());
+    assert_exit(&o, 0, "none of the");
+    let o = liclog(&["verify", "--allow", allow, "in/"], d.path());
+    assert_exit(&o, 6, "in/b.log:2: the user field holds no user pseudonym");
+}
+
+/// With the original at hand, an address it never held is a new one: no
+/// leak. One it held is.
+#[test]
+fn verify_with_the_original_accepts_new_addresses_only() {
+    let original = "10:00:00 (lmgrd) connection from 192.168.77.5\n";
+    let d = dir_with(&[
+        ("a.log", original.as_bytes()),
+        ("new.log", b"connection from 203.0.113.50\n"),
+        ("same.log", b"connection from 192.168.77.5\n"),
+        (
+            "reserved.log",
+            b"connection from 242.1.2.3 and [2001:db8::7]\n",
+        ),
+    ]);
+    let o = liclog(&["verify", "a.log", "new.log"], d.path());
+    assert_exit(&o, 0, "no identifier-shaped token survives");
+    let o = liclog(&["verify", "a.log", "same.log"], d.path());
+    assert_exit(&o, 6, "same.log:1:17: an IPv4 address survives");
+    let o = liclog(&["verify", "new.log"], d.path());
+    assert_exit(&o, 6, "an IPv4 address survives");
+    let o = liclog(&["verify", "reserved.log"], d.path());
+    assert_exit(&o, 0, "checked by shape only");
+}

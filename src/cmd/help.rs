@@ -154,6 +154,7 @@ pub fn verify() -> String {
         &[
             "liclog verify clean.log",
             "liclog verify lmgrd.log clean.log",
+            "liclog verify logs/ clean/",
             "liclog verify --allow 'build[0-9]+' lmgrd.log usage.csv",
         ],
     )

@@ -22,9 +22,9 @@ use regex::Regex;
 mod shapes;
 
 use self::shapes::{
-    client_tuple, domain_user, fold, home_directory, home_name, is_host_id, is_host_name,
+    client_tuples, domain_user, fold, home_directory, home_name, is_host_id, is_host_name,
     is_iso_datetime, is_mac, is_placeholder, is_port, is_pseudonym_pair, is_version_word,
-    json_unescape, trim_token, unc_server, user_at_host,
+    json_unescape, trim_token, tuple_at, unc_server, user_at_host,
 };
 pub use self::shapes::{is_allowed, is_nobody_address, is_pseudonym};
 
@@ -304,9 +304,7 @@ impl Detector {
         clean: &mut CleanTokens,
         mut f: impl FnMut(&str, usize, usize, Shape),
     ) {
-        if let Some((s, e)) = client_tuple(line) {
-            f(line, s, e, Shape::ClientTuple);
-        }
+        client_tuples(line, |s, e| f(line, s, e, Shape::ClientTuple));
         // After `C:\`, `Files\Autodesk` is a path, not a domain and a user.
         let bytes = line.as_bytes();
         let windows_path = memchr::memchr_iter(b'\\', bytes)
@@ -438,7 +436,19 @@ impl Detector {
                     }
                 }
                 Shape::Mac | Shape::HostId => f(s, e, Class::Text),
-                Shape::ClientTuple | Shape::LearnedName => {}
+                Shape::ClientTuple => {
+                    if let Some((user, node, _)) = tuple_at(text, s) {
+                        let user_at = s + 1;
+                        let node_at = user_at + user.len() + 1;
+                        if !user.trim().is_empty() && !is_pseudonym(user) {
+                            f(user_at, user_at + user.len(), Class::User);
+                        }
+                        if !node.trim().is_empty() && !is_pseudonym(node) {
+                            f(node_at, node_at + node.len(), Class::Host);
+                        }
+                    }
+                }
+                Shape::LearnedName => {}
             }
         });
     }
@@ -673,6 +683,21 @@ mod tests {
             ("/home2/kim/x.lic", "/home2/kim/x.lic", HomeDirectory),
             ("/u/kim/x.lic", "/u/kim/x.lic", HomeDirectory),
             ("file ~kim/x.lic", "~kim/x.lic", HomeDirectory),
+            (
+                "(@lmgrd-SLOG@) 0 ms at 14:00:02(2/18/2017),#5,(akimura,ws-kimura-02,13) more",
+                "(akimura,ws-kimura-02,13)",
+                ClientTuple,
+            ),
+            (
+                "(@lmgrd-SLOG@) 0 ms at 14:00:02(2/18/2017),#5,(akimura,ws-kimura-02,",
+                "(akimura,ws-kimura-02,",
+                ClientTuple,
+            ),
+            (
+                "x.log,7,flexnet,message,\"0 ms,#5,(akimura,ws-kimura-02,13)\"",
+                "(akimura,ws-kimura-02,13)",
+                ClientTuple,
+            ),
         ];
         for (line, token, shape) in cases {
             let got = shapes(line);
@@ -691,6 +716,13 @@ mod tests {
                 ("fs01.corp.example", Class::Host),
                 ("mkowalski", Class::User)
             ]
+        );
+        let mut parts = Vec::new();
+        let wrapped = "0 ms,#5,(akimura,ws-kimura-02,";
+        d.replaceable(wrapped, |s, e, class| parts.push((&wrapped[s..e], class)));
+        assert_eq!(
+            parts,
+            [("akimura", Class::User), ("ws-kimura-02", Class::Host)]
         );
         let mut parts = Vec::new();
         let port = "27000@lic-a and jdoe@10.1.2.3";
@@ -713,6 +745,7 @@ mod tests {
             "mail support@flexera.com or info@reprisesoftware.com",
             "u-3f9a2c1d7e0b4c55@242.1.2.3 from 2001:db8::1%eth0",
             "handle 41 and 12ab and 0123456789 and deadbeefcafe",
+            "f(x,(1,2,3)) and ,(2820K),(,,528)",
         ] {
             assert_eq!(shapes(line), vec![], "{line}");
         }
@@ -725,6 +758,7 @@ mod tests {
             "FlexNet Licensing (v11.16.2.0 build 242433 x64_lsb) started on h-0123456789abcdef (linux) (1/3/2024)",
             "License file(s): /opt/flexlm/license.dat lmgrd.log ansys.opt",
             "SWITCH from report.log.old to report.log.2 (license.lic.bak)",
+            "SWITCH to report-2022-01-01.rl",
             "email info@reprisesoftware.com or see https://www.flexerasoftware.com/support",
             "version 11.13 and 9.7.0.0012 and v11.19.6.0 at 10:00:01 on 1/3/2024",
             "listening on 127.0.0.1 and 0.0.0.0 and ::1 and ::",

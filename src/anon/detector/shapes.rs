@@ -175,8 +175,8 @@ fn is_vendor_domain(lower: &str) -> bool {
 fn is_file_name(lower: &str) -> bool {
     const FILE_EXTENSIONS: &[&str] = &[
         "dat", "lic", "opt", "log", "txt", "exe", "dll", "so", "dylib", "conf", "cfg", "ini",
-        "xml", "json", "csv", "dlog", "rlog", "pid", "lock", "c", "cpp", "h", "java", "py", "sh",
-        "bat", "cmd", "out", "err", "tmp", "gz", "zip", "set", "lst", "bin",
+        "xml", "json", "csv", "dlog", "rlog", "rl", "pid", "lock", "c", "cpp", "h", "java", "py",
+        "sh", "bat", "cmd", "out", "err", "tmp", "gz", "zip", "set", "lst", "bin",
     ];
     // `license.dat`, and rotated or saved copies: `report.log.old`,
     // `lserv.log.01`, `license.lic.bak`.
@@ -387,14 +387,47 @@ pub(super) fn is_mac(token: &str) -> bool {
         })
 }
 
-/// A FlexNet SLOG request line's `,(user,node,FD)` whose user or node is
-/// not a pseudonym: its byte range.
-pub(super) fn client_tuple(line: &str) -> Option<(usize, usize)> {
-    let line = line.trim_end();
-    if !line.ends_with(')') || !line.contains("-SLOG@)") {
+/// Each FlexNet SLOG client tuple `,(user,node,FD)` of `line` whose user
+/// or node is a name: its range from `(` to `)`. Anywhere in the line (SLOG
+/// lines go on after it, and in CSV or JSONL it is inside a value), and a
+/// tuple a line wrap cut after its node (`,(user,node,` at the end).
+pub(super) fn client_tuples(line: &str, mut f: impl FnMut(usize, usize)) {
+    if !line.contains(",(") {
+        return;
+    }
+    for open in memchr::memmem::find_iter(line.as_bytes(), b",(") {
+        let start = open + 1;
+        if let Some((user, node, end)) = tuple_at(line, start)
+            && !(is_plain_tuple_part(user) && is_plain_tuple_part(node))
+            && (user.chars().any(char::is_alphabetic) || node.chars().any(char::is_alphabetic))
+        {
+            f(start, end);
+        }
+    }
+}
+
+/// The user and node of the tuple whose `(` is at `start`, and where it
+/// ends (after its `)`, or at the line's end when wrapped).
+pub(super) fn tuple_at(line: &str, start: usize) -> Option<(&str, &str, usize)> {
+    let inner = &line[start + 1..];
+    let part = |s: &str| s.len() <= 256 && !s.contains(['(', ')', '"', '\n']);
+    let (user, rest) = inner.split_once(',')?;
+    let (node, rest) = rest.split_once(',')?;
+    if !part(user) || !part(node) {
         return None;
     }
-    let (user, host, at) = crate::read::flexnet::slog_tuple(line)?;
-    let plain = |s: &str| s.trim().is_empty() || is_pseudonym(s);
-    (!(plain(user) && plain(host))).then_some((at.start, at.end))
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let after = &rest[digits..];
+    let end = line.len() - after.len();
+    if after.starts_with(')') && digits > 0 {
+        Some((user, node, end + 1))
+    } else if after.trim_end().is_empty() {
+        Some((user, node, line.trim_end().len()))
+    } else {
+        None
+    }
+}
+
+fn is_plain_tuple_part(s: &str) -> bool {
+    s.trim().is_empty() || is_pseudonym(s) || is_placeholder(s)
 }
