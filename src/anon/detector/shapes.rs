@@ -319,7 +319,7 @@ pub(super) fn home_name(token: &str) -> Option<(usize, usize)> {
     for i in separators {
         let dir = &token[i + 1..];
         let end = dir.find(['/', '\\'])?;
-        let name = dir[..end].as_bytes();
+        let name = &dir.as_bytes()[..end];
         const HOMES: [&[u8]; 5] = [b"home", b"homes", b"users", b"profiles", b"profiles$"];
         let home = HOMES.iter().any(|h| name.eq_ignore_ascii_case(h))
             || (name.len() > 4
