@@ -158,3 +158,72 @@ fn verify_with_the_original_accepts_new_addresses_only() {
     let o = liclog(&["verify", "reserved.log"], d.path());
     assert_exit(&o, 0, "checked by shape only");
 }
+
+/// `-o DIR/` names its files for their inputs: the names in the inputs'
+/// paths (a server named in the file name, a home directory walked) are
+/// replaced too, in `anonymize` and `convert --anonymize`, and `verify`
+/// checks the paths of a tree.
+#[test]
+fn output_file_names_keep_no_name_of_the_input_path() {
+    let d = dir_with(&[("k.key", &[b'a'; 64])]);
+    let logs = d.path().join("home/jdoe/logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::write(logs.join("lic01.log"), LOG).unwrap();
+    let allow = r"toolkit\.acme\.io";
+    let tree = |dir: &str| -> Vec<String> {
+        walkdir::WalkDir::new(d.path().join(dir))
+            .into_iter()
+            .map(|e| e.unwrap().path().to_string_lossy().into_owned())
+            .collect()
+    };
+    let o = anonymize(&["--allow", allow, "-o", "out/", "home/"], d.path());
+    assert_exit(&o, 0, "");
+    let paths = tree("out");
+    assert_eq!(paths.len(), 4, "{paths:?}"); // out, u-…, logs, h-….log
+    assert!(
+        paths
+            .iter()
+            .all(|p| !p.contains("jdoe") && !p.contains("lic01")),
+        "{paths:?}"
+    );
+    let o = liclog(&["verify", "--allow", allow, "home/", "out/"], d.path());
+    assert_exit(&o, 0, "none of the");
+    for args in [
+        &["-o", "conv/"][..],
+        &["--per-input", "--to", "csv", "-o", "conv/"][..],
+    ] {
+        let _ = std::fs::remove_dir_all(d.path().join("conv"));
+        let mut all = vec![
+            "convert",
+            "--anonymize",
+            "--key-file",
+            "k.key",
+            "--allow",
+            allow,
+        ];
+        all.extend_from_slice(args);
+        all.push("home/");
+        let o = liclog(&all, d.path());
+        assert_exit(&o, 0, "");
+        let paths = tree("conv");
+        assert!(paths.len() > 1, "{paths:?}");
+        assert!(
+            paths
+                .iter()
+                .all(|p| !p.contains("jdoe") && !p.contains("lic01")),
+            "{args:?}: {paths:?}"
+        );
+    }
+    std::fs::create_dir_all(d.path().join("named/lic01")).unwrap();
+    std::fs::copy(
+        d.path().join("out").join(&tree("out")[3]),
+        d.path().join("named/lic01/x.log"),
+    )
+    .unwrap();
+    let o = liclog(&["verify", "--allow", allow, "home/", "named/"], d.path());
+    assert_exit(
+        &o,
+        6,
+        "named/lic01/x.log: its path holds a host name of the original",
+    );
+}

@@ -95,6 +95,35 @@ impl Shared {
         set
     }
 
+    /// `text` (an output's file name or path) with every name met and every
+    /// identifier shape replaced, as free text is: `lic01.corp/jdoe-x.log`
+    /// becomes `h-…/u-…-x.log` once `lic01.corp` and `jdoe` are known.
+    /// Called after the run, when every name is known.
+    pub fn rewrite_name(&self, text: &str) -> String {
+        let all = self.all_names();
+        let mut edits: Vec<(usize, usize, String)> = Vec::new();
+        names::find(text, &[&all], |h| {
+            edits.push((h.start, h.end, self.pseudonyms.make(h.class, h.name)));
+        });
+        Detector::default().replaceable(text, |s, e, class| {
+            if !edits.iter().any(|&(es, ee, _)| s < ee && es < e) {
+                edits.push((s, e, self.pseudonyms.make(class, &text[s..e])));
+            }
+        });
+        edits.sort_by_key(|&(s, ..)| s);
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for (s, e, pseudonym) in edits {
+            if s >= at {
+                out.push_str(&text[at..s]);
+                out.push_str(&pseudonym);
+                at = e;
+            }
+        }
+        out.push_str(&text[at..]);
+        out
+    }
+
     /// The names the output may still contain as a whole token, by the
     /// filter of written runs: the exact check needs to search for these
     /// only. Empty when no name can have survived.

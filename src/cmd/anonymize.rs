@@ -159,10 +159,25 @@ fn anonymize(mut args: Args) -> Result<u8, Error> {
         shared.teach(&mut detector);
         run.detect(&outputs, &mut detector)?;
     }
-    for (output, target) in outputs.into_iter().zip(&targets) {
+    // Under DIR, the names in the inputs' own paths are replaced too.
+    let committed: Vec<String> = if into_dir {
+        let pairs: Vec<(&str, &str)> = targets
+            .iter()
+            .zip(&args.inputs)
+            .map(|(t, i)| (t.as_str(), i.as_str()))
+            .collect();
+        super::targets::anonymized(&args.output, &pairs, &shared)?
+    } else {
+        targets.clone()
+    };
+    for ((mut output, target), renamed) in outputs.into_iter().zip(&targets).zip(&committed) {
+        output.retarget(renamed);
         output
             .commit()
-            .map_err(|e| named(Error::Write(e), target))?;
+            .map_err(|e| named(Error::Write(e), renamed))?;
+        if renamed != target {
+            super::targets::remove_empty_parents(Path::new(target), Path::new(&args.output));
+        }
     }
     if let Some(path) = &args.mapping {
         write_mapping(path, &shared)?;

@@ -242,10 +242,35 @@ fn convert(args: Args) -> Result<u8, Error> {
         drop(outputs);
         return Ok(failure_code(&failures));
     }
-    for (target, output) in outputs {
+    // Files named for their inputs: the names in the inputs' own paths are
+    // replaced too.
+    let renamed: Option<std::collections::HashMap<&str, String>> = match &shared {
+        Some(shared) if layout == Layout::PerInput => {
+            let pairs: Vec<(&str, &str)> = targets
+                .iter()
+                .zip(&plan.entries)
+                .map(|(t, e)| (t.to_str().unwrap_or(""), e.found.name.as_str()))
+                .filter(|(t, _)| outputs.iter().any(|(o, _)| o == t))
+                .collect();
+            let names = super::targets::anonymized(&args.output, &pairs, shared)?;
+            Some(pairs.iter().map(|(t, _)| *t).zip(names).collect())
+        }
+        _ => None,
+    };
+    for (target, mut output) in outputs {
+        let name = renamed
+            .as_ref()
+            .and_then(|r| r.get(target.as_str()))
+            .cloned()
+            .unwrap_or_else(|| target.clone());
+        output.retarget(&name);
         output
             .commit()
-            .map_err(|e| super::output::named(Error::Write(e), &target))?;
+            .map_err(|e| super::output::named(Error::Write(e), &name))?;
+        if name != target {
+            let root = std::path::Path::new(&args.output);
+            super::targets::remove_empty_parents(std::path::Path::new(&target), root);
+        }
     }
     if let (Some(shared), Some(path)) = (&shared, &args.mapping) {
         write_mapping(path, shared)?;

@@ -6,6 +6,7 @@ use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 
 use liclog::Error;
+use liclog::anon::Shared;
 use liclog::anon::rewrite::{self, Options};
 
 /// The file each input is written to under `dir`: its `relative` path (its
@@ -114,6 +115,68 @@ pub fn one_shape(inputs: &[String], options: &Options) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// Each target under `dir`, with the names and identifier shapes of its
+/// path below `dir` replaced (`DIR/jdoe/lic01.log` → `DIR/u-…/h-….log`);
+/// the directories they need are made. Two that would meet are refused.
+///
+/// The directories are rewritten from the input's whole path, and its last
+/// ones kept: a walk of `/home/` gives `jdoe/x.log`, whose `jdoe` only the
+/// whole path shows to be a home directory.
+pub fn anonymized(
+    dir: &str,
+    pairs: &[(&str, &str)],
+    shared: &Shared,
+) -> Result<Vec<String>, Error> {
+    let mut seen = HashSet::new();
+    let mut renamed = Vec::new();
+    for &(target, input) in pairs {
+        let below = Path::new(target)
+            .strip_prefix(dir)
+            .unwrap_or(Path::new(target));
+        let file_name = below
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        let below_dir = below.parent().unwrap_or(Path::new(""));
+        let depth = below_dir.components().count();
+        let whole_dir = std::fs::canonicalize(input)
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .filter(|p| p.ends_with(below_dir))
+            .unwrap_or_else(|| below_dir.to_path_buf());
+        let rewritten = PathBuf::from(shared.rewrite_name(&whole_dir.to_string_lossy()));
+        let parts: Vec<_> = rewritten.components().collect();
+        let mut kept: PathBuf = parts[parts.len().saturating_sub(depth)..].iter().collect();
+        kept.push(shared.rewrite_name(&file_name));
+        let path = Path::new(dir).join(kept);
+        if !seen.insert(path.clone()) {
+            return Err(Error::Usage(format!(
+                "two inputs would both be written to {} once their names are anonymized; \
+                 write them in two runs",
+                path.display()
+            )));
+        }
+        if let Some(parent) = path.parent() {
+            super::cleanup::create_dir_all(parent)
+                .map_err(|e| super::output::named(Error::Write(e), target))?;
+        }
+        renamed.push(path.to_string_lossy().into_owned());
+    }
+    Ok(renamed)
+}
+
+/// Removes the directories between `file` and `root` that are left empty
+/// (made for a target whose name was then anonymized).
+pub fn remove_empty_parents(file: &Path, root: &Path) {
+    let mut dir = file.parent();
+    while let Some(d) = dir {
+        if d == root || !d.starts_with(root) || std::fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
 }
 
 #[cfg(test)]

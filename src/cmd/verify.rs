@@ -98,8 +98,16 @@ fn check(args: VerifyArgs) -> Result<u8, Error> {
         ..original_options
     };
     let (mut total, mut files_checked, mut by_shape_only) = (0, 0, Vec::new());
+    let root = Path::new(checked);
     for file in files(checked)? {
         let shown = file.to_string_lossy().into_owned();
+        // Under a directory, the file's own path names nobody either.
+        let below = file.strip_prefix(root).unwrap_or(&file).to_string_lossy();
+        let named = path_findings(&below, &detector, names.as_ref());
+        for shape in &named {
+            diag!("liclog: leak: {shown}: its path holds {shape}");
+        }
+        total += named.len();
         let found = Found {
             leaks: match &names {
                 Some(names) => check::scan(&file, decoding, names)?,
@@ -149,6 +157,28 @@ fn check(args: VerifyArgs) -> Result<u8, Error> {
         None => diag!("liclog: verify: {fields}no identifier-shaped token in {what}"),
     }
     Ok(exit::OK)
+}
+
+/// What a file's path below the checked directory holds: identifier
+/// shapes, and the original's names.
+fn path_findings(path: &str, detector: &Detector, names: Option<&NameSet>) -> Vec<String> {
+    if path.is_empty() || Path::new(path).is_absolute() {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    let mut clean = liclog::anon::detector::CleanTokens::none();
+    // Each component alone: `/` is a path's, not a host's.
+    for part in path.split(['/', '\\']) {
+        detector.scan(part, &mut clean, |_, _, _, shape| {
+            found.push(shape.described())
+        });
+        if let Some(names) = names {
+            liclog::anon::names::find(part, &[names], |h| {
+                found.push(format!("a {} name of the original", h.class.name()));
+            });
+        }
+    }
+    found
 }
 
 /// `path`, or the regular files under it, by name.
