@@ -98,11 +98,11 @@ impl Shared {
     /// `text` (an output's file name or path) with every name met and every
     /// identifier shape replaced, as free text is: `lic01.corp/jdoe-x.log`
     /// becomes `h-…/u-…-x.log` once `lic01.corp` and `jdoe` are known.
-    /// Called after the run, when every name is known.
-    pub fn rewrite_name(&self, text: &str) -> String {
-        let all = self.all_names();
+    /// Called after the run with `all`, [`Shared::all_names`] (made once for
+    /// every name to rewrite).
+    pub fn rewrite_name(&self, text: &str, all: &NameSet) -> String {
         let mut edits: Vec<(usize, usize, String)> = Vec::new();
-        names::find(text, &[&all], |h| {
+        names::find(text, &[all], |h| {
             edits.push((h.start, h.end, self.pseudonyms.make(h.class, h.name)));
         });
         Detector::default().replaceable(text, |s, e, class| {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use liclog::Error;
 use liclog::anon::Shared;
-use liclog::anon::check::{self, Leak};
+use liclog::anon::check::{self, Leak, Unreplaced};
 use liclog::anon::detector::{Detector, Finding};
 use liclog::anon::names::NameSet;
 use liclog::input::Decoding;
@@ -139,15 +139,35 @@ fn detection_result(findings: usize) -> Result<(), Error> {
 /// Prints the first findings of the detector (where and what shape, never
 /// the token itself).
 pub fn print_findings(target: &str, findings: &[Finding]) {
-    for f in findings.iter().take(20) {
-        diag!(
-            "liclog: leak: {target}:{}:{}: {} survives",
+    print_first(findings, |f| {
+        format!(
+            "{target}:{}:{}: {} survives",
             f.line,
             f.column,
             f.shape.described()
-        );
+        )
+    });
+}
+
+/// Prints the first identifying fields that hold no pseudonym (where, the
+/// field and its class, never the value).
+pub fn print_fields(target: &str, fields: &[Unreplaced]) {
+    print_first(fields, |f| {
+        format!(
+            "{target}:{}: the {} field holds no {} pseudonym",
+            f.line,
+            f.field,
+            f.class.name()
+        )
+    });
+}
+
+/// The first 20 of `items` as leak lines, and how many more there are.
+fn print_first<T>(items: &[T], line: impl Fn(&T) -> String) {
+    for item in items.iter().take(20) {
+        diag!("liclog: leak: {}", line(item));
     }
-    if findings.len() > 20 {
-        diag!("liclog: leak: {} more not shown", findings.len() - 20);
+    if items.len() > 20 {
+        diag!("liclog: leak: {} more not shown", items.len() - 20);
     }
 }

@@ -131,6 +131,7 @@ pub fn anonymized(
 ) -> Result<Vec<String>, Error> {
     let mut seen = HashSet::new();
     let mut renamed = Vec::new();
+    let names = shared.all_names();
     for &(target, input) in pairs {
         let below = Path::new(target)
             .strip_prefix(dir)
@@ -146,10 +147,10 @@ pub fn anonymized(
             .and_then(|p| p.parent().map(Path::to_path_buf))
             .filter(|p| p.ends_with(below_dir))
             .unwrap_or_else(|| below_dir.to_path_buf());
-        let rewritten = PathBuf::from(shared.rewrite_name(&whole_dir.to_string_lossy()));
+        let rewritten = PathBuf::from(shared.rewrite_name(&whole_dir.to_string_lossy(), &names));
         let parts: Vec<_> = rewritten.components().collect();
         let mut kept: PathBuf = parts[parts.len().saturating_sub(depth)..].iter().collect();
-        kept.push(shared.rewrite_name(&file_name));
+        kept.push(shared.rewrite_name(&file_name, &names));
         let path = Path::new(dir).join(kept);
         if !seen.insert(path.clone()) {
             return Err(Error::Usage(format!(

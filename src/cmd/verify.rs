@@ -14,7 +14,7 @@ use liclog::input::Decoding;
 use liclog::read::ReadOptions;
 use liclog::{Error, Format};
 
-use super::leaks::{print_findings, print_leaks};
+use super::leaks::{print_fields, print_findings, print_leaks};
 use super::parse::parse_format;
 use super::report;
 use crate::exit;
@@ -203,18 +203,4 @@ fn files(path: &str) -> Result<Vec<PathBuf>, Error> {
         });
     }
     Ok(found)
-}
-
-fn print_fields(target: &str, fields: &[Unreplaced]) {
-    for f in fields.iter().take(20) {
-        diag!(
-            "liclog: leak: {target}:{}: the {} field holds no {} pseudonym",
-            f.line,
-            f.field,
-            f.class.name()
-        );
-    }
-    if fields.len() > 20 {
-        diag!("liclog: leak: {} more not shown", fields.len() - 20);
-    }
 }

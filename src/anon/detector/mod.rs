@@ -24,7 +24,7 @@ mod shapes;
 use self::shapes::{
     client_tuples, domain_user, fold, home_directory, home_name, is_host_id, is_host_name,
     is_iso_datetime, is_mac, is_placeholder, is_port, is_pseudonym_pair, is_version_word,
-    json_unescape, trim_token, tuple_at, unc_server, user_at_host,
+    json_unescape, trim_token, tuple_at, unc_server, user_at_host, without_zone,
 };
 pub use self::shapes::{is_allowed, is_nobody_address, is_pseudonym};
 
@@ -274,8 +274,7 @@ impl Detector {
     pub fn addresses_in(&self, text: &str, mut f: impl FnMut(IpAddr)) {
         self.replaceable(text, |s, e, _| {
             let token = &text[s..e];
-            let address = token.split_once('%').map_or(token, |(a, _)| a);
-            if let Ok(ip) = address.parse() {
+            if let Ok(ip) = without_zone(token).parse() {
                 f(ip);
             }
         });
@@ -530,8 +529,7 @@ impl Detector {
                 return Some(Shape::Mac);
             }
             let bare = token.trim_start_matches('[').trim_end_matches(']');
-            // `fe80::1%eth0`: the zone names an interface, not a machine.
-            let bare = bare.split_once('%').map_or(bare, |(address, _)| address);
+            let bare = without_zone(bare);
             let v6_bytes = bare
                 .bytes()
                 .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
@@ -569,8 +567,9 @@ impl Detector {
 
     fn address(&self, address: &str, shape: Shape) -> Option<Shape> {
         let in_original = |set: &HashSet<IpAddr>| {
-            let bare = address.split_once('%').map_or(address, |(a, _)| a);
-            bare.parse().is_ok_and(|ip| set.contains(&ip))
+            without_zone(address)
+                .parse()
+                .is_ok_and(|ip| set.contains(&ip))
         };
         (!self.addresses.contains(address)
             && !is_nobody_address(address)

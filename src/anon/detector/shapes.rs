@@ -93,12 +93,17 @@ pub fn is_placeholder(s: &str) -> bool {
 /// reserved for no one: IPv4's 240.0.0.0/4 and IPv6's documentation prefix 2001:db8::/32. A zone
 /// (`fe80::1%eth0`) is not part of the address.
 pub fn is_nobody_address(a: &str) -> bool {
-    let a = a.split_once('%').map_or(a, |(address, _)| address);
-    match a.parse::<IpAddr>() {
+    match without_zone(a).parse::<IpAddr>() {
         Ok(ip) if ip.is_loopback() || ip.is_unspecified() || ip.is_multicast() => true,
         Ok(ip) => is_pseudonym_address(ip),
         Err(_) => false,
     }
+}
+
+/// An IPv6 address without its zone (`fe80::1%eth0` → `fe80::1`): the
+/// zone names an interface, not a machine.
+pub(super) fn without_zone(a: &str) -> &str {
+    a.split_once('%').map_or(a, |(address, _)| address)
 }
 
 /// In a range liclog draws address pseudonyms from.
