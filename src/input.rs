@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use encoding_rs::{DecoderResult, Encoding};
 
 use crate::error::{Error, Result};
+use crate::seal::{Seal, SealReader};
 
 /// How much decoded text `detect` and auto-detection look at.
 pub const HEAD_LEN: usize = 64 * 1024;
@@ -75,7 +76,14 @@ pub struct Input {
 
 /// Inputs that cannot be read twice (stdin, pipes, FIFOs, devices),
 /// saved by [`spool`] for commands that read an input more than once.
-static SPOOLS: Mutex<Vec<(String, Arc<File>)>> = Mutex::new(Vec::new());
+static SPOOLS: Mutex<Vec<Spool>> = Mutex::new(Vec::new());
+
+/// A file read in place of a name: its path, and how it is sealed.
+struct Spool {
+    name: String,
+    file: Arc<File>,
+    seal: Option<Arc<Seal>>,
+}
 
 /// Whether `name` can be opened again from its start: a regular file.
 /// Stdin, `<(cmd)`, a FIFO or `/dev/stdin` would give other bytes, or none.
@@ -94,7 +102,7 @@ pub fn spool(name: &str) -> Result<()> {
     // one input among others; a regular file needs no copy.
     let once_only =
         name == "-" || std::fs::metadata(name).is_ok_and(|m| !m.is_file() && !m.is_dir());
-    if !once_only || spools.iter().any(|(n, _)| n == name) {
+    if !once_only || spools.iter().any(|s| s.name == name) {
         return Ok(());
     }
     let path = PathBuf::from(name);
@@ -112,7 +120,10 @@ pub fn spool(name: &str) -> Result<()> {
         ),
         source,
     };
-    let mut temp = tempfile::tempfile().map_err(temp_err)?;
+    let temp = tempfile::tempfile().map_err(temp_err)?;
+    // Sealed: a copy of the original must be noise to anyone but this run.
+    let seal = Arc::new(Seal::new().map_err(temp_err)?);
+    let mut sealed = seal.writer(temp.try_clone().map_err(temp_err)?, 0);
     let mut from: Box<dyn Read> = if name == "-" {
         Box::new(io::stdin().lock())
     } else {
@@ -126,10 +137,32 @@ pub fn spool(name: &str) -> Result<()> {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(io_err(e)),
         };
-        temp.write_all(&buf[..n]).map_err(temp_err)?;
+        sealed.write_all(&buf[..n]).map_err(temp_err)?;
     }
-    spools.push((name.to_string(), Arc::new(temp)));
+    spools.push(Spool {
+        name: name.to_string(),
+        file: Arc::new(temp),
+        seal: Some(seal),
+    });
     Ok(())
+}
+
+/// From now on, opening `name` reads the sealed `file` unsealed: a
+/// temporary output that is read back before it is committed.
+pub fn read_sealed(name: &str, file: File, seal: Arc<Seal>) {
+    let mut spools = SPOOLS.lock().unwrap_or_else(|e| e.into_inner());
+    spools.retain(|s| s.name != name);
+    spools.push(Spool {
+        name: name.to_string(),
+        file: Arc::new(file),
+        seal: Some(seal),
+    });
+}
+
+/// Undoes [`read_sealed`]: the file is gone or committed.
+pub fn forget_sealed(name: &str) {
+    let mut spools = SPOOLS.lock().unwrap_or_else(|e| e.into_inner());
+    spools.retain(|s| s.name != name);
 }
 
 /// Whether opening `name` again gives the same bytes: a regular file, or
@@ -138,33 +171,13 @@ pub fn can_read_again(name: &str) -> bool {
     is_rereadable(name) || spooled(name).is_some()
 }
 
-fn spooled(name: &str) -> Option<SpoolReader> {
+fn spooled(name: &str) -> Option<SealReader> {
     let spools = SPOOLS.lock().unwrap_or_else(|e| e.into_inner());
-    spools
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, f)| SpoolReader {
-            file: f.clone(),
-            pos: 0,
-        })
-}
-
-/// Reads a spooled copy from its start. Positioned reads, because every
-/// open of the same input shares the one file.
-struct SpoolReader {
-    file: Arc<File>,
-    pos: u64,
-}
-
-impl Read for SpoolReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        #[cfg(unix)]
-        let n = std::os::unix::fs::FileExt::read_at(&*self.file, buf, self.pos)?;
-        #[cfg(windows)]
-        let n = std::os::windows::fs::FileExt::seek_read(&*self.file, buf, self.pos)?;
-        self.pos += n as u64;
-        Ok(n)
-    }
+    let spool = spools.iter().find(|s| s.name == name)?;
+    Some(match &spool.seal {
+        Some(seal) => seal.reader(spool.file.clone()),
+        None => SealReader::plain(spool.file.clone()),
+    })
 }
 
 /// Opens a path that is not spooled; a directory is an error of its own.
@@ -194,7 +207,7 @@ impl Stored {
         let path = (name != "-").then(|| PathBuf::from(name));
         let (raw, len): (Box<dyn Read + Send>, _) = match (spooled(name), &path) {
             (Some(spool), _) => {
-                let len = spool.file.metadata().ok().map(|m| m.len());
+                let len = spool.file_len();
                 (Box::new(spool), len)
             }
             (None, None) => (Box::new(io::stdin()), None),

@@ -69,6 +69,8 @@ pub mod report;
 #[doc(hidden)]
 pub mod schema;
 #[doc(hidden)]
+pub mod seal;
+#[doc(hidden)]
 pub mod series;
 pub mod sessions;
 pub mod write;

@@ -263,6 +263,66 @@ fn stdin_spool_never_has_a_name() {
     assert!(!out.contains("alice") && !out.contains("ws1"), "{out}");
 }
 
+/// The first pass writes a name it has not met yet as it stands (the
+/// second pass replaces it): a run killed with SIGKILL, which nothing can
+/// clean up after, must leave that file unreadable.
+#[cfg(unix)]
+#[test]
+fn sigkill_during_the_first_pass_leaves_no_name_on_disk() {
+    let mut log = BANNER.to_string();
+    log.push_str("10:00:01 (MLM) note from zzsecretuser on ws-secret-99\n");
+    for i in 0..300_000 {
+        log.push_str(&format!(
+            "10:00:02 (MLM) OUT: \"f\" user{}@ws{}\n",
+            i % 500,
+            i % 70
+        ));
+    }
+    log.push_str("10:00:03 (MLM) OUT: \"f\" zzsecretuser@ws-secret-99\n");
+    let d = dir_with(&[("k.key", &[b'a'; 64]), ("big.log", log.as_bytes())]);
+    let mut child = piped(
+        &[
+            "anonymize",
+            "--key-file",
+            "k.key",
+            "-o",
+            "out.log",
+            "big.log",
+        ],
+        d.path(),
+    )
+    .spawn()
+    .unwrap();
+    let written = || {
+        std::fs::read_dir(d.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".liclog"))
+            .map(|e| e.metadata().map_or(0, |m| m.len()))
+            .sum::<u64>()
+    };
+    wait_until("the first pass to write", || written() > 0);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let left = temporary_files(d.path());
+    assert!(
+        !left.is_empty(),
+        "killed before it wrote: nothing was tested"
+    );
+    for name in left {
+        let bytes = std::fs::read(d.path().join(&name)).unwrap();
+        // Once proven clean, the plain text is copied beside the target
+        // before the rename: that copy may be left, with pseudonyms only.
+        for secret in [&b"zzsecretuser"[..], b"ws-secret-99"] {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret),
+                "{name} holds {}",
+                String::from_utf8_lossy(secret)
+            );
+        }
+    }
+}
+
 #[test]
 fn corrupt_gzip_is_an_input_error_with_its_offset() {
     let d = dir_with(&[("bad.log.gz", b"\x1f\x8b\x08\x00garbage-not-deflate")]);

@@ -496,20 +496,24 @@ fn every_sample_anonymizes_without_a_leak() {
                 assert!(original.contains("Mª Cruz") && !anonymized.contains("Mª Cruz"));
                 assert!(!anonymized.contains("Cruz@"), "replaced whole");
             }
-            // convert --anonymize: the same check, on JSONL with the raw lines.
-            let jsonl = dir.path().join("out.jsonl");
-            let o = Command::new(bin)
-                .args(def)
-                .args(["convert", "--anonymize", "--raw", "--key-file"])
-                .arg(&key)
-                .arg("-o")
-                .arg(&jsonl)
-                .arg(&path)
-                .output()
-                .unwrap();
-            let err = String::from_utf8_lossy(&o.stderr);
-            assert!(o.status.code() != Some(6), "{}: {err}", path.display());
-            verifies(&path, &jsonl, def);
+            // convert --anonymize: the same check, on JSONL with the raw
+            // lines, on JSONL and on CSV.
+            for (to, raw) in [("jsonl", true), ("jsonl", false), ("csv", false)] {
+                let out = dir.path().join(format!("out-{raw}.{to}"));
+                let o = Command::new(bin)
+                    .args(def)
+                    .args(["convert", "--anonymize", "--to", to, "--key-file"])
+                    .arg(&key)
+                    .args(raw.then_some("--raw"))
+                    .arg("-o")
+                    .arg(&out)
+                    .arg(&path)
+                    .output()
+                    .unwrap();
+                let err = String::from_utf8_lossy(&o.stderr);
+                assert_eq!(o.status.code(), Some(0), "{}: {err}", path.display());
+                verifies(&path, &out, def);
+            }
         }
     }
 }

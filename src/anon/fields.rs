@@ -46,6 +46,9 @@ pub const EXTRA_IDENTIFIERS: &[(&str, Class)] = &[
     ("application_argv0", Class::Text),
     ("comment", Class::Text),
     ("hostid", Class::Text),
+    // FlexNet `Checkin failed` and `RESERVING … for DISPLAY`: a terminal,
+    // most often named after its machine.
+    ("display", Class::Host),
     // RLM PRODUCT: the licensee and its contract number.
     ("customer", Class::Text),
     ("contract", Class::Text),

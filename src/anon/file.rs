@@ -1,8 +1,8 @@
 //! One file anonymized and proven clean, for library users: what `liclog
 //! anonymize IN -o OUT` does, without the command line.
 
-use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
 use super::check;
 use super::detector::Detector;
@@ -10,6 +10,7 @@ use super::fields::Selection;
 use super::rewrite::{self, Options};
 use super::{Key, Shared};
 use crate::error::{Error, Result};
+use crate::seal::Seal;
 
 /// Writes `input` (a log in any readable vendor format, plain or gzipped)
 /// to `output` in its own format, encoding and compression, with every
@@ -37,12 +38,17 @@ pub fn anonymize_file(input: &Path, output: &Path, key: &Key) -> Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let write = || -> Result<(tempfile::NamedTempFile, Option<Error>)> {
-        let temp = tempfile::Builder::new()
+    let temp_in = |dir: &Path| {
+        tempfile::Builder::new()
             .prefix(".liclog-")
             .tempfile_in(dir)
-            .map_err(Error::Write)?;
-        let out = temp.reopen().map_err(Error::Write)?;
+            .map_err(Error::Write)
+    };
+    // Sealed until proven clean: a run killed before then leaves noise.
+    let seal = Arc::new(Seal::new().map_err(Error::Write)?);
+    let write = || -> Result<(Sealed, Option<Error>)> {
+        let temp = Sealed::new(temp_in(dir)?, &seal)?;
+        let out = seal.writer(temp.file().reopen().map_err(Error::Write)?, 0);
         let ending = rewrite::rewrite(&name, &options, &shared, Box::new(out))?;
         Ok((temp, ending.failure))
     };
@@ -71,7 +77,44 @@ pub fn anonymize_file(input: &Path, output: &Path, key: &Key) -> Result<()> {
             output.display()
         )));
     }
-    temp.as_file_mut().flush().map_err(Error::Write)?;
-    temp.persist(output).map_err(|e| Error::Write(e.error))?;
+    seal.unseal_in_place(temp.file().as_file())
+        .map_err(Error::Write)?;
+    temp.persist(output)?;
     failure.map_or(Ok(()), Err)
+}
+
+/// A sealed temporary file, read unsealed by its path while it lives.
+struct Sealed(Option<tempfile::NamedTempFile>);
+
+impl Sealed {
+    fn new(file: tempfile::NamedTempFile, seal: &Arc<Seal>) -> Result<Sealed> {
+        let reader = file.reopen().map_err(Error::Write)?;
+        crate::input::read_sealed(&file.path().to_string_lossy(), reader, seal.clone());
+        Ok(Sealed(Some(file)))
+    }
+
+    fn file(&self) -> &tempfile::NamedTempFile {
+        self.0.as_ref().expect("a live temporary file")
+    }
+
+    fn path(&self) -> &Path {
+        self.file().path()
+    }
+
+    /// Renames the file, unsealed, to `target`.
+    fn persist(mut self, target: &Path) -> Result<()> {
+        let file = self.0.take().expect("a live temporary file");
+        crate::input::forget_sealed(&file.path().to_string_lossy());
+        file.persist(target)
+            .map(drop)
+            .map_err(|e| Error::Write(e.error))
+    }
+}
+
+impl Drop for Sealed {
+    fn drop(&mut self) {
+        if let Some(file) = &self.0 {
+            crate::input::forget_sealed(&file.path().to_string_lossy());
+        }
+    }
 }

@@ -7,7 +7,10 @@
 //! a time, as a log reveals them, at no rebuilding cost.
 
 use super::pseudonym::Class;
-use super::tokens::{FastMap, hash, is_word, runs, same, same_in_any_case, script_changes};
+use super::tokens::{
+    self, FastMap, capitals, has_case_trap, hash, is_word, runs, same, same_in_any_case,
+    script_changes,
+};
 
 /// Names shorter than this are replaced in their fields only: as words in
 /// free text they cannot be told from ordinary words.
@@ -34,6 +37,11 @@ struct Entry {
     class: Class,
     /// The next id in the chain (longest name first), or `END`.
     next: u32,
+    /// Found in this letter case only (a user `jun`, never the month `Jun`).
+    exact_case: bool,
+    /// The id of the name this one is another spelling of (`GROSS` of
+    /// `Groß`), whose pseudonym it gets; its own id if none.
+    shown: u32,
 }
 
 const END: u32 = u32::MAX;
@@ -59,6 +67,11 @@ impl NameSet {
     fn name(&self, id: u32) -> &str {
         let en = &self.entries[id as usize];
         &self.text[en.at..en.at + en.len]
+    }
+
+    /// The name a hit of `id` reports: the one it is a spelling of.
+    fn shown(&self, id: u32) -> &str {
+        self.name(self.entries[id as usize].shown)
     }
 
     /// The ids whose first run hashes like `run`, longest name first.
@@ -87,27 +100,27 @@ impl NameSet {
         let too_short = name.len() < MIN_FREE_TEXT
             || (name.len() < 4 * MIN_FREE_TEXT && name.chars().count() < MIN_FREE_TEXT);
         // A keyword of the formats stands for itself in text (see
-        // `structure`): only its fields are replaced.
+        // `structure`): only its fields are replaced. A lowercase user
+        // named like a day or month is found as written: the formats
+        // write those capitalised.
+        let exact_case = super::structure::is_calendar_word(name)
+            && name.bytes().all(|b| b.is_ascii_lowercase());
         if too_short
             || name.bytes().all(|b| b.is_ascii_digit())
-            || super::structure::is_structure_word(name)
+            || (super::structure::is_structure_word(name) && !exact_case)
         {
             return;
         }
-        // A name without a word character cannot be told apart in text.
-        let Some((s, e)) = first_run(name) else {
+        let Some(id) = self.entry(class, name, exact_case, None) else {
             return;
         };
-        let found = self.chain(&name[s..e]).find(|&id| self.name(id) == name);
-        let id = match found {
-            Some(id) => {
-                let en = &mut self.entries[id as usize];
-                en.class = en.class.min(class);
-                id
-            }
-            None => self.push(class, name, s, e),
-        };
         added(id);
+        if has_case_trap(name) {
+            let spelling = capitals(name);
+            if let Some(alias) = self.entry(class, &spelling, false, Some(id)) {
+                added(alias);
+            }
+        }
         if let Some(short) = short_name(class, name) {
             self.insert_dyn(class, short, added);
         }
@@ -116,9 +129,34 @@ impl NameSet {
         }
     }
 
+    /// The entry of `name`, added if new (as a spelling of `shown`).
+    fn entry(
+        &mut self,
+        class: Class,
+        name: &str,
+        exact_case: bool,
+        shown: Option<u32>,
+    ) -> Option<u32> {
+        // A name without a word character cannot be told apart in text.
+        let (s, e) = first_run(name)?;
+        let found = self.chain(&name[s..e]).find(|&id| self.name(id) == name);
+        Some(match found {
+            Some(id) => {
+                let en = &mut self.entries[id as usize];
+                en.class = en.class.min(class);
+                id
+            }
+            None => {
+                let id = self.push(class, name, s, e, exact_case);
+                self.entries[id as usize].shown = shown.unwrap_or(id);
+                id
+            }
+        })
+    }
+
     /// Adds a new entry for `name`, whose first run is `name[s..e]`, into
     /// its chain after the longer names.
-    fn push(&mut self, class: Class, name: &str, s: usize, e: usize) -> u32 {
+    fn push(&mut self, class: Class, name: &str, s: usize, e: usize, exact_case: bool) -> u32 {
         let id = u32::try_from(self.entries.len()).expect("under 2^32 names");
         let at = self.text.len();
         self.text.push_str(name);
@@ -138,6 +176,8 @@ impl NameSet {
             offset: s,
             class,
             next,
+            exact_case,
+            shown: id,
         });
         match before {
             Some(b) => self.entries[b as usize].next = id,
@@ -201,6 +241,10 @@ pub fn find<'s>(text: &str, sets: &[&'s NameSet], f: impl FnMut(Hit<'s>)) {
 
 /// [`find`] among the names that `class_of(set index, id, class)` lets
 /// count, as the class it returns.
+///
+/// A name is found where its first word run is a run of the text, and
+/// also where it is a span of pieces of one ([`tokens::pieces`]): the host
+/// `flexlm01` in `Maple2021-flexlm01.lic`, the user `jdoe` in `jdoe_old`.
 pub fn find_where<'s>(
     text: &str,
     sets: &[&'s NameSet],
@@ -210,63 +254,144 @@ pub fn find_where<'s>(
     if sets.iter().all(|s| s.is_empty()) {
         return;
     }
+    let search = Search {
+        text,
+        sets,
+        class_of: &class_of,
+    };
     let mut taken = 0;
     runs(text, |s, e| {
-        if s < taken {
-            return;
-        }
-        let mut best: Option<Hit<'s>> = None;
-        let run = &text[s..e];
-        for (n, set) in sets.iter().enumerate() {
-            for id in set.chain(run) {
-                let en = &set.entries[id as usize];
-                let name = set.name(id);
-                let Some(start) = s.checked_sub(en.offset) else {
-                    continue;
-                };
-                let end = start + en.len;
-                let Some(t) = text.get(start..end).filter(|_| start >= taken) else {
-                    continue;
-                };
-                let exact = same(t.as_bytes(), name.as_bytes());
-                if !(exact || same_in_any_case(t, name)) || !is_token(text, start, end) {
-                    continue;
-                }
-                let Some(class) = class_of(n, id, en.class) else {
-                    continue;
-                };
-                // Longest, then first class; among names that differ in
-                // case only, the one written so, else the smallest: the
-                // same choice whatever order the names were met in.
-                let rank = (std::cmp::Reverse(end - start), class, !exact, name);
-                let better = best.is_none_or(|b| {
-                    let b_exact = text[b.start..b.end] == *b.name;
-                    rank < (
-                        std::cmp::Reverse(b.end - b.start),
-                        b.class,
-                        !b_exact,
-                        b.name,
-                    )
-                });
-                if better {
-                    best = Some(Hit {
-                        start,
-                        end,
-                        class,
-                        name,
-                    });
-                }
+        let mut found = |h: Hit<'s>, taken: &mut usize| {
+            *taken = h.end;
+            f(h);
+        };
+        if s >= taken {
+            let whole = search.best(s, e, taken).or_else(|| {
+                has_case_trap(&text[s..e])
+                    .then(|| search.in_capitals(s, e))
+                    .flatten()
+            });
+            if let Some(h) = whole {
+                return found(h, &mut taken);
             }
         }
-        if let Some(h) = best {
-            taken = h.end;
-            f(h);
+        if memchr::memchr2(b'-', b'_', &text.as_bytes()[s..e]).is_none() {
+            return;
+        }
+        // The spans of pieces, each start left to right, the longest span
+        // first; the whole run was looked up above.
+        let mut bounds = [(0, 0); MAX_PIECES];
+        let mut k = 0;
+        tokens::pieces(text, s, e, |ps, pe| {
+            if k < MAX_PIECES {
+                bounds[k] = (ps, pe);
+                k += 1;
+            }
+        });
+        for i in 0..k {
+            if bounds[i].0 < taken {
+                continue;
+            }
+            let hit = (i..k)
+                .rev()
+                .filter(|&j| (bounds[i].0, bounds[j].1) != (s, e))
+                .find_map(|j| search.best(bounds[i].0, bounds[j].1, taken));
+            if let Some(h) = hit {
+                found(h, &mut taken);
+            }
         }
     });
 }
 
+/// The pieces of one run searched for names: a longer run (a feature
+/// named with many `_`) is searched in its first pieces only.
+const MAX_PIECES: usize = 12;
+
+struct Search<'t, 's, 'c, C> {
+    text: &'t str,
+    sets: &'t [&'s NameSet],
+    class_of: &'c C,
+}
+
+impl<'s, C: Fn(usize, u32, Class) -> Option<Class>> Search<'_, 's, '_, C> {
+    /// The best name whose first run is `text[s..e]` and that starts at or
+    /// after `taken`: the longest, then the first class; among names that
+    /// differ in case only, the one written so, else the smallest (the
+    /// same choice whatever order the names were met in).
+    fn best(&self, s: usize, e: usize, taken: usize) -> Option<Hit<'s>> {
+        let text = self.text;
+        let mut best: Option<(Hit<'s>, bool)> = None;
+        for (n, set) in self.sets.iter().enumerate() {
+            for id in set.chain(&text[s..e]) {
+                let en = &set.entries[id as usize];
+                let name = set.name(id);
+                let Some(start) = s.checked_sub(en.offset).filter(|&st| st >= taken) else {
+                    continue;
+                };
+                let end = start + en.len;
+                let Some(t) = text.get(start..end) else {
+                    continue;
+                };
+                let exact = same(t.as_bytes(), name.as_bytes());
+                if !(exact || (!en.exact_case && same_in_any_case(t, name)))
+                    || !is_token(text, start, end)
+                {
+                    continue;
+                }
+                let Some(class) = (self.class_of)(n, id, en.class) else {
+                    continue;
+                };
+                let shown = set.shown(id);
+                fn rank<'a>(
+                    h: &Hit<'a>,
+                    exact: bool,
+                ) -> (std::cmp::Reverse<usize>, Class, bool, &'a str) {
+                    (std::cmp::Reverse(h.end - h.start), h.class, !exact, h.name)
+                }
+                let hit = Hit {
+                    start,
+                    end,
+                    class,
+                    name: shown,
+                };
+                if best.is_none_or(|(b, b_exact)| rank(&hit, exact) < rank(&b, b_exact)) {
+                    best = Some((hit, exact));
+                }
+            }
+        }
+        best.map(|(h, _)| h)
+    }
+
+    /// A name that is the whole run `text[s..e]` in another case of a
+    /// letter whose cases differ in length (`Yılmaz` for `YILMAZ`).
+    fn in_capitals(&self, s: usize, e: usize) -> Option<Hit<'s>> {
+        let (text, capitals) = (self.text, capitals(&self.text[s..e]));
+        for (n, set) in self.sets.iter().enumerate() {
+            for id in set.chain(&capitals) {
+                let en = &set.entries[id as usize];
+                let name = set.name(id);
+                if en.offset == 0
+                    && !en.exact_case
+                    && same_in_any_case(&text[s..e], name)
+                    && is_token(text, s, e)
+                    && let Some(class) = (self.class_of)(n, id, en.class)
+                {
+                    return Some(Hit {
+                        start: s,
+                        end: e,
+                        class,
+                        name: set.shown(id),
+                    });
+                }
+            }
+        }
+        None
+    }
+}
+
 /// Whether `text[start..end]` stands alone: no word character of the same
-/// script kind touches it (`kenji` stands alone in `ユーザーkenjiが`).
+/// script kind touches it (`kenji` stands alone in `ユーザーkenjiが`), but
+/// for the soft joins `-` and `_` (`jdoe` in `jdoe_old`).
 pub fn is_token(text: &str, start: usize, end: usize) -> bool {
     let (first, last) = (
         text[start..end].chars().next(),
@@ -275,6 +400,7 @@ pub fn is_token(text: &str, start: usize, end: usize) -> bool {
     let before = text[..start].chars().next_back();
     let after = text[end..].chars().next();
     let joins = |outside: Option<char>, edge: Option<char>| match (outside, edge) {
+        (Some('-' | '_'), _) => false,
         (Some(o), Some(e)) => is_word(o) && !script_changes(o, e),
         (Some(o), None) => is_word(o),
         (None, _) => false,
@@ -312,6 +438,56 @@ mod tests {
         assert_eq!(hits(&[&d], "project=(none)"), ["(none)"]);
         assert!(hits(&[&d], "ab cd").is_empty(), "too short for free text");
         assert!(d.contains("ws-01") && !d.contains("ab"));
+    }
+
+    #[test]
+    fn names_between_soft_joins_are_found() {
+        let mut d = NameSet::default();
+        d.insert(Class::Host, "flexlm01");
+        d.insert(Class::Host, "deesswaschkor04");
+        d.insert(Class::User, "jdoe");
+        d.insert(Class::Host, "ws-01.corp");
+        assert_eq!(
+            hits(&[&d], r"C:\FlexLM\Maple2021-flexlm01.lic"),
+            ["flexlm01"]
+        );
+        assert_eq!(
+            hits(&[&d], "ugslmd_deesswaschkor04_24-Sep-2020.lic jdoe-laptop"),
+            ["deesswaschkor04", "jdoe"]
+        );
+        // `ws-01` is the short name of `ws-01.corp`, and found on its own.
+        assert_eq!(
+            hits(&[&d], "x_ws-01.corp-old ws-01.corpus jdoe2 xjdoe"),
+            ["ws-01.corp", "ws-01"]
+        );
+    }
+
+    #[test]
+    fn letters_whose_cases_differ_in_length_are_one_name() {
+        let mut d = NameSet::default();
+        d.insert(Class::User, "Yılmaz");
+        d.insert(Class::User, "Groß");
+        d.insert(Class::User, "MÜLLER");
+        let mut names = Vec::new();
+        let text = "YILMAZ yilmaz GROSS Gross müller Yılmaz";
+        find(text, &[&d], |h| names.push(h.name));
+        assert_eq!(
+            names,
+            ["Yılmaz", "Yılmaz", "Groß", "Groß", "MÜLLER", "Yılmaz"]
+        );
+        let mut e = NameSet::default();
+        e.insert(Class::User, "YILMAZ");
+        e.insert(Class::User, "GROSS");
+        assert_eq!(hits(&[&e], "Yılmaz by Groß"), ["Yılmaz", "Groß"]);
+    }
+
+    #[test]
+    fn a_user_named_like_a_month_is_found_in_its_own_case() {
+        let mut d = NameSet::default();
+        d.insert(Class::User, "jun");
+        d.insert(Class::User, "Sun");
+        d.insert(Class::User, "started");
+        assert_eq!(hits(&[&d], "Jun 5 JUN jun sun Sun started"), ["jun"]);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::fields::Selection;
 use super::key::Key;
 use super::names::{self, NameSet};
 use super::pseudonym::{Class, Pseudonyms};
-use super::tokens::{FastSet, Seen};
+use super::tokens::{self, FastSet, Seen};
 
 pub struct Shared {
     pub pseudonyms: Pseudonyms,
@@ -133,9 +133,11 @@ impl Shared {
         for (class, name) in met.iter() {
             let short = names::short_name(*class, name);
             let mut parts = names::user_parts(*class, name);
+            let spelling = tokens::has_case_trap(name).then(|| tokens::capitals(name));
             if self.seen.may_contain(name)
                 || short.is_some_and(|s| self.seen.may_contain(s))
                 || parts.any(|p| self.seen.may_contain(p))
+                || spelling.is_some_and(|s| self.seen.may_contain(&s))
             {
                 out.insert(*class, name);
             }

@@ -147,6 +147,12 @@ pub fn is_structure_word(word: &str) -> bool {
     WORDS.iter().any(|w| w.eq_ignore_ascii_case(word))
 }
 
+/// Whether `word` names a day or a month as ctime dates write them.
+pub fn is_calendar_word(word: &str) -> bool {
+    let calendar = &WORDS[WORDS.iter().position(|w| *w == "Mon").expect("days")..];
+    calendar.iter().any(|w| w.eq_ignore_ascii_case(word))
+}
+
 /// Every structure word, for tests and documentation.
 pub fn words() -> &'static [&'static str] {
     WORDS

@@ -1,11 +1,12 @@
 //! Word runs, and a filter of every word run written to the output: the
 //! cheap half of the leak check.
 //!
-//! A name occurs as a whole token only where each of its word runs is a
-//! word run of the text too (the characters around and between them are
-//! not word characters, in the name and in the text alike). So if some run
+//! A name occurs as a token only where each of its pieces (word runs, cut
+//! again at `-` and `_`) is a piece of the text too: the characters around
+//! it are not word characters, or soft joins (`-`, `_`). So if some piece
 //! of a name was never written, the name was never written; only names
-//! whose runs may all have been written need an exact search of the output.
+//! whose pieces may all have been written need an exact search of the
+//! output.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -117,6 +118,43 @@ pub fn runs(text: &str, mut f: impl FnMut(usize, usize)) {
     runs_with_digits(text, |s, e, _| f(s, e));
 }
 
+/// Whether `c` joins the words of a run softly: a name may start or end
+/// at it (`flexlm01` in `Maple2021-flexlm01`, `jdoe` in `jdoe_old`).
+pub fn is_soft(c: u8) -> bool {
+    c == b'-' || c == b'_'
+}
+
+/// Calls `f(start, end)` for each piece of `text[s..e]` (a word run)
+/// between soft joins ([`is_soft`]); a run without one is one piece.
+pub fn pieces(text: &str, s: usize, e: usize, mut f: impl FnMut(usize, usize)) {
+    let mut from = s;
+    for i in memchr::memchr2_iter(b'-', b'_', &text.as_bytes()[s..e]) {
+        if s + i > from {
+            f(from, s + i);
+        }
+        from = s + i + 1;
+    }
+    if e > from {
+        f(from, e);
+    }
+}
+
+/// Calls `f(start, end, digits_only)` for each piece ([`pieces`]) of each
+/// word run of `text`: the units of the filter of written words, since a
+/// name may stand between soft joins.
+fn pieces_with_digits(text: &str, mut f: impl FnMut(usize, usize, bool)) {
+    let bytes = text.as_bytes();
+    runs_with_digits(text, |s, e, digits| {
+        if digits || memchr::memchr2(b'-', b'_', &bytes[s..e]).is_none() {
+            f(s, e, digits);
+        } else {
+            pieces(text, s, e, |ps, pe| {
+                f(ps, pe, bytes[ps..pe].iter().all(u8::is_ascii_digit));
+            });
+        }
+    });
+}
+
 /// A hash that ignores letter case: bit 5 of every byte is set first, which
 /// lowercases ASCII letters (and the Latin-1 letters' second UTF-8 byte,
 /// `É` and `é`) and changes no other byte a word run holds but `_`. Names
@@ -150,9 +188,40 @@ pub fn same_in_any_case(a: &str, b: &str) -> bool {
     if a.is_ascii() && b.is_ascii() {
         return a.eq_ignore_ascii_case(b);
     }
-    a.chars()
-        .flat_map(char::to_lowercase)
-        .eq(b.chars().flat_map(char::to_lowercase))
+    folded(a).eq(folded(b))
+}
+
+/// `s` lowercased as names are compared: also the letters whose other case
+/// is another letter or two (`Yılmaz` is `YILMAZ`, `Groß` is `GROSS`,
+/// `İzmir` is `IZMIR`), which plain lowercasing keeps apart.
+pub fn folded(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.chars().flat_map(char::to_lowercase).flat_map(|c| {
+        let (a, b) = match c {
+            'ß' => ('s', Some('s')),
+            'ı' => ('i', None),
+            'ſ' => ('s', None),
+            'ς' => ('σ', None),
+            c => (c, None),
+        };
+        // The dot `İ` lowercases to (`i` + U+0307) is the `i`'s own.
+        std::iter::once(a).chain(b).filter(|&c| c != '\u{307}')
+    })
+}
+
+/// Whether `s` holds a letter [`folded`] treats apart from lowercasing:
+/// such a name is also indexed under its capitals ([`capitals`]).
+pub fn has_case_trap(s: &str) -> bool {
+    !s.is_ascii()
+        && s.chars()
+            .any(|c| matches!(c, 'ß' | 'ẞ' | 'ı' | 'İ' | 'ſ' | 'ς'))
+}
+
+/// `s` in capitals, as [`folded`] compares: `Groß` is `GROSS`.
+pub fn capitals(s: &str) -> String {
+    s.chars()
+        .flat_map(char::to_uppercase)
+        .map(|c| if c == 'İ' { 'I' } else { c })
+        .collect()
 }
 
 /// The product's two halves folded together (one multiplication): a bit
@@ -252,14 +321,14 @@ impl Seen {
         self.words[word].load(Ordering::Relaxed) & bits == bits
     }
 
-    /// Whether `name` may have been written as a whole token: every run of
-    /// it that counts may be in the filter. A name without such a run
-    /// cannot be ruled out.
+    /// Whether `name` may have been written as a token: every piece
+    /// ([`pieces`]) of it that counts may be in the filter. A name without
+    /// such a piece cannot be ruled out.
     pub fn may_contain(&self, name: &str) -> bool {
         // Runs made only of digits are left out of the filter: numbers are
         // most of a log's distinct runs, and no name is only digits.
         let mut all = true;
-        runs_with_digits(name, |s, e, digits| {
+        pieces_with_digits(name, |s, e, digits| {
             if !digits && !self.may_contain_hash(hash(&name.as_bytes()[s..e])) {
                 all = false;
             }
@@ -317,7 +386,7 @@ impl Recorder {
         }
         *memo = h;
         let bytes = rest.as_bytes();
-        runs_with_digits(rest, |s, e, digits| {
+        pieces_with_digits(rest, |s, e, digits| {
             if digits {
                 return;
             }
@@ -386,7 +455,9 @@ mod tests {
         // "10" and "00" are digits only: they do not count, so "10:00" is
         // decided by nothing and stays a maybe.
         assert!(!seen.may_contain("jdoe"));
-        assert!(!seen.may_contain("ws-02.corp.example"));
+        assert!(!seen.may_contain("lic-02.corp.example"));
+        // Each piece between soft joins counts on its own.
+        assert!(seen.may_contain("ws") && seen.may_contain("ws-02.corp"));
     }
 
     #[test]

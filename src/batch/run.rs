@@ -18,6 +18,7 @@ use crate::convert::{ConvertOptions, Converter, Diagnostics, InputStats};
 use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::input::Input;
+use crate::seal::Seal;
 use crate::write::{Encoder, EventWriter};
 
 const IN_MEMORY: usize = 8 * 1024 * 1024;
@@ -115,6 +116,7 @@ fn convert_one(
         encoder,
         bytes: Vec::new(),
         spilled: None,
+        spilled_len: 0,
     };
     let mut warnings = Collect(Vec::new());
     let mut converter = Converter::new(options.clone(), &mut buffer);
@@ -180,24 +182,29 @@ impl Gate {
     }
 }
 
-/// One file's encoded events: in memory, then in a temporary file.
+/// One file's encoded events: in memory, then in a temporary file, sealed
+/// ([`crate::seal`]): before the leak check, events may hold names.
 struct Buffer {
     encoder: Box<dyn Encoder>,
     bytes: Vec<u8>,
-    spilled: Option<File>,
+    spilled: Option<(File, Seal)>,
+    spilled_len: u64,
 }
 
 impl Buffer {
     fn write_to(mut self, writer: &mut dyn EventWriter) -> io::Result<()> {
-        if let Some(mut file) = self.spilled.take() {
+        if let Some((mut file, seal)) = self.spilled.take() {
             file.seek(io::SeekFrom::Start(0))?;
             let mut chunk = Vec::with_capacity(IN_MEMORY);
+            let mut at = 0;
             loop {
                 chunk.clear();
                 let n = (&mut file).take(IN_MEMORY as u64).read_to_end(&mut chunk)?;
                 if n == 0 {
                     break;
                 }
+                seal.apply(at, &mut chunk);
+                at += n as u64;
                 writer.write_encoded(&mut chunk)?;
             }
         }
@@ -209,11 +216,13 @@ impl EventWriter for Buffer {
     fn write(&mut self, event: &Event<'_>) -> io::Result<()> {
         self.encoder.encode(event, &mut self.bytes);
         if self.bytes.len() >= IN_MEMORY {
-            let file = match &mut self.spilled {
-                Some(f) => f,
-                None => self.spilled.insert(tempfile::tempfile()?),
+            let (file, seal) = match &mut self.spilled {
+                Some(spill) => spill,
+                None => self.spilled.insert((tempfile::tempfile()?, Seal::new()?)),
             };
+            seal.apply(self.spilled_len, &mut self.bytes);
             file.write_all(&self.bytes)?;
+            self.spilled_len += self.bytes.len() as u64;
             self.bytes.clear();
         }
         Ok(())

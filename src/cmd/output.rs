@@ -2,11 +2,12 @@
 //! beside the target, renamed over it only once everything is written).
 
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, Seek, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use liclog::Error;
+use liclog::seal::Seal;
 use tempfile::NamedTempFile;
 
 use super::cleanup;
@@ -66,12 +67,15 @@ impl Output {
         Ok(Output::File { temp, target })
     }
 
-    /// Like [`Output::create`], but an output that cannot be read back
-    /// (stdout, a device) goes to a temporary file until committed.
+    /// Like [`Output::create`], for an output read back before it is
+    /// committed (the leak check): it goes to a temporary file, sealed
+    /// ([`liclog::seal`]) since it may hold names until the check passes,
+    /// and unsealed as it is committed. An output that cannot be read back
+    /// (stdout, a device) goes to a temporary file too.
     pub fn create_readable(path: &str) -> io::Result<Output> {
         let spool = || {
             let temp = tempfile::Builder::new().prefix(".liclog-out-").tempfile()?;
-            io::Result::Ok(Temp::new(temp))
+            Temp::sealed(temp)
         };
         Ok(match Output::create(path)? {
             Output::Stdout => Output::Spooled {
@@ -82,7 +86,11 @@ impl Output {
                 temp: spool()?,
                 to: Some(f),
             },
-            file => file,
+            Output::File { temp, target } => Output::File {
+                temp: temp.seal()?,
+                target,
+            },
+            spooled @ Output::Spooled { .. } => spooled,
         })
     }
 
@@ -106,7 +114,16 @@ impl Output {
             Output::Stdout => Box::new(io::stdout()),
             Output::Device(f) => Box::new(f.try_clone()?),
             Output::File { temp, .. } | Output::Spooled { temp, .. } => {
-                Box::new(temp.as_file().try_clone()?)
+                let mut file = temp.as_file().try_clone()?;
+                match &temp.seal {
+                    // A second writer (one per input into one file) goes
+                    // on where the first stopped: the keystream follows.
+                    Some(seal) => {
+                        let pos = file.stream_position()?;
+                        Box::new(seal.writer(file, pos))
+                    }
+                    None => Box::new(file),
+                }
             }
         })
     }
@@ -117,20 +134,14 @@ impl Output {
     pub fn commit(self) -> io::Result<()> {
         match self {
             Output::File { temp, target } => {
+                let temp = temp.unsealed()?;
                 set_mode_like(&target, temp.as_file())?;
                 temp.persist(&target)?;
             }
-            Output::Spooled { temp, to } => {
-                let mut from = temp.reopen()?;
-                match to {
-                    Some(mut device) => io::copy(&mut from, &mut device).map(drop)?,
-                    None => {
-                        let mut out = io::stdout().lock();
-                        io::copy(&mut from, &mut out)?;
-                        out.flush()?;
-                    }
-                }
-            }
+            Output::Spooled { temp, to } => match to {
+                Some(mut device) => temp.copy_to(&mut device)?,
+                None => temp.copy_to(&mut io::stdout().lock())?,
+            },
             Output::Stdout | Output::Device(_) => {}
         }
         Ok(())
@@ -209,12 +220,49 @@ fn set_mode_like(target: &Path, file: &File) -> io::Result<()> {
 /// interrupted by a signal ([`cleanup`]).
 pub struct Temp {
     file: Option<NamedTempFile>,
+    /// Set when what is written is sealed; reads of the path unseal it.
+    seal: Option<Arc<Seal>>,
 }
 
 impl Temp {
     pub fn new(file: NamedTempFile) -> Temp {
         cleanup::register(file.path());
-        Temp { file: Some(file) }
+        Temp {
+            file: Some(file),
+            seal: None,
+        }
+    }
+
+    fn sealed(file: NamedTempFile) -> io::Result<Temp> {
+        Temp::new(file).seal()
+    }
+
+    /// Seals what is written from now on (nothing is written yet).
+    fn seal(mut self) -> io::Result<Temp> {
+        let seal = Arc::new(Seal::new()?);
+        liclog::input::read_sealed(&self.path().to_string_lossy(), self.reopen()?, seal.clone());
+        self.seal = Some(seal);
+        Ok(self)
+    }
+
+    /// The plain text, where it stands; `self` when it is not sealed.
+    fn unsealed(mut self) -> io::Result<Temp> {
+        if let Some(seal) = self.seal.take() {
+            seal.unseal_in_place(self.as_file())?;
+            liclog::input::forget_sealed(&self.path().to_string_lossy());
+        }
+        Ok(self)
+    }
+
+    /// Copies the plain text to `to`.
+    fn copy_to(&self, to: &mut dyn Write) -> io::Result<()> {
+        match &self.seal {
+            Some(seal) => seal.unseal_to(self.reopen()?, to),
+            None => {
+                io::copy(&mut self.reopen()?, to)?;
+                to.flush()
+            }
+        }
     }
 
     fn inner(&self) -> &NamedTempFile {
@@ -256,6 +304,9 @@ impl Drop for Temp {
             let path = file.path().to_path_buf();
             drop(file);
             cleanup::forget(&path);
+            if self.seal.is_some() {
+                liclog::input::forget_sealed(&path.to_string_lossy());
+            }
         }
     }
 }

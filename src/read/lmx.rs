@@ -137,6 +137,12 @@ impl State {
         let (topic, value) = self.message(text, listing);
         if let Some(topic) = topic.filter(|t| *t != "level") {
             ev.extra.push(("topic", Value::Str(topic)));
+        } else if let Some(host) = read::prose::connection(text) {
+            // Bare, in a message or after `WARNING:`: a host all the same.
+            ev.host = host;
+            if topic.is_none() {
+                ev.extra.push(("topic", Value::Str("network")));
+            }
         }
         match (topic, value) {
             (Some("level"), Some((level, rest))) => {

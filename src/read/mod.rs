@@ -7,6 +7,7 @@ pub mod flexnet;
 pub mod jsonl;
 pub mod lmx;
 pub mod parallel;
+pub mod prose;
 pub mod rlm;
 pub mod rlm_debug;
 pub mod rlm_report;

@@ -262,6 +262,9 @@ fn classify<'a>(ev: &mut Event<'a>, body: &'a str) -> Option<&'a str> {
     } else if body.starts_with([' ', '\t']) && !body.trim().is_empty() {
         // Indented list items: license files, products, ISV servers.
         topic(ev, "list_item");
+    } else if let Some(host) = read::prose::connection(body) {
+        topic(ev, "network");
+        ev.host = host;
     }
     None
 }

@@ -34,7 +34,7 @@ pub fn names_nobody(value: &str) -> bool {
     is_placeholder(value) || is_nobody_address(value)
 }
 use super::pseudonym::Class;
-use super::tokens::FastSet;
+use super::tokens::{self, FastSet};
 
 /// What kind of identifier a finding looks like.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -192,6 +192,9 @@ const SEPARATOR: u8 = 1;
 const MARK: u8 = 2;
 const LETTER: u8 = 4;
 const NON_ASCII: u8 = 8;
+/// Any other ASCII punctuation (`-`, `_`, `#`, …): a token without it,
+/// marks or non-ASCII is one word run, looked up once.
+const PUNCT: u8 = 16;
 
 const BYTES: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -218,8 +221,9 @@ const BYTES: [u8; 256] = {
             | 0x7f => SEPARATOR,
             b'.' | b'@' | b':' | b'\\' | b'/' => MARK,
             b'a'..=b'z' | b'A'..=b'Z' => LETTER,
+            b'0'..=b'9' => 0,
             0x80.. => NON_ASCII,
-            _ => 0,
+            _ => PUNCT,
         };
         i += 1;
     }
@@ -335,9 +339,17 @@ impl Detector {
             let token = trim_token(&line[start..i]);
             let previous = std::mem::replace(&mut last, token);
             let at = start + (token.as_ptr() as usize - line[start..].as_ptr() as usize);
-            // Marked tokens repeat from line to line (a file name, an XSLM
-            // class, a date), and are the costly ones to look at.
-            let memo = if marks && !is_pseudonym_pair(token) {
+            // Marked and punctuated tokens repeat from line to line (a file
+            // name, an XSLM class, a date, a feature), and are the costly
+            // ones to look at: each part is looked up.
+            // A pseudonym, a pair of them or an ISO time (a CSV row's
+            // first cells) is never a name, and rarely repeats.
+            if is_pseudonym(token)
+                || (marks && (is_pseudonym_pair(token) || is_iso_datetime(token)))
+            {
+                continue;
+            }
+            let memo = if marks || seen & PUNCT != 0 {
                 clean.remembers(token)
             } else {
                 Some(usize::MAX)
@@ -365,9 +377,15 @@ impl Detector {
                 continue;
             }
             if ascii {
-                if self.learned_in(token, true).is_some() && !self.allowed(token) {
-                    f(line, at, at + token.len(), Shape::LearnedName);
-                } else if let Some(slot) = memo {
+                let mut found = false;
+                // Digits and marks alone (a time, a date, a port list):
+                // no name stands inside; the whole is looked up all the same.
+                let one_run = seen & (MARK | PUNCT) == 0 || seen & LETTER == 0;
+                self.learned_parts(token, one_run, |s, e| {
+                    found = true;
+                    f(line, at + s, at + e, Shape::LearnedName);
+                });
+                if let (false, Some(slot)) = (found, memo) {
                     clean.remember(slot, token);
                 }
                 continue;
@@ -375,10 +393,9 @@ impl Detector {
             // A name written against kana or kanji: each piece of one
             // script kind is a token of its own.
             for (s, e) in script_pieces(token) {
-                let piece = &token[s..e];
-                if self.learned_in(piece, piece.is_ascii()).is_some() && !self.allowed(piece) {
-                    f(line, at + s, at + e, Shape::LearnedName);
-                }
+                self.learned_parts(&token[s..e], false, |ps, pe| {
+                    f(line, at + s + ps, at + s + pe, Shape::LearnedName);
+                });
             }
         }
     }
@@ -448,6 +465,44 @@ impl Detector {
                     }
                 }
                 Shape::LearnedName => {}
+            }
+        });
+    }
+
+    /// Calls `f(start, end)` for the learned names in `token`: the whole
+    /// token, else each of its word runs (`ws-01` of `C:\\x\\ws-01.log`),
+    /// else each piece of a run between `-` and `_` (`flexlm01` of
+    /// `Maple2021-flexlm01`). Allowed tokens and parts are skipped.
+    /// `one_run`: the token is known to be a single run of letters and
+    /// digits (most tokens are), so it is looked up whole only.
+    fn learned_parts(&self, token: &str, one_run: bool, mut f: impl FnMut(usize, usize)) {
+        if self.learned.is_empty() {
+            return;
+        }
+        let found = |s: usize, e: usize| {
+            let part = &token[s..e];
+            self.learned_in(part, part.is_ascii()).is_some() && !self.allowed(part)
+        };
+        if found(0, token.len()) {
+            return f(0, token.len());
+        }
+        if one_run {
+            return;
+        }
+        tokens::runs(token, |s, e| {
+            if is_pseudonym(&token[s..e]) {
+                // `u-…` of `u-…@h-…:27000`: never a name.
+            } else if (s, e) == (0, token.len()) {
+                // The whole token, looked up above: its pieces only.
+            } else if found(s, e) {
+                return f(s, e);
+            }
+            if memchr::memchr2(b'-', b'_', &token.as_bytes()[s..e]).is_some() {
+                tokens::pieces(token, s, e, |ps, pe| {
+                    if found(ps, pe) {
+                        f(ps, pe);
+                    }
+                });
             }
         });
     }
@@ -787,6 +842,21 @@ mod tests {
             tokens,
             ["ALICE", "alice", "NU\u{301}N\u{303}EZ", "WS1", "ÉMILE"]
         );
+    }
+
+    #[test]
+    fn learned_names_inside_file_names_and_in_other_cases_of_i_and_eszett() {
+        let mut d = Detector::default();
+        d.learn("flexlm01");
+        d.learn("Yılmaz");
+        d.learn("Groß");
+        d.learn("deesswaschkor04");
+        let got = found(
+            &d,
+            r"C:\FlexLM\Maple2021-flexlm01.lic YILMAZ GROSS ugslmd_deesswaschkor04_24-Sep-2020.lic",
+        );
+        let tokens: Vec<&str> = got.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(tokens, ["flexlm01", "YILMAZ", "GROSS", "deesswaschkor04"]);
     }
 
     #[test]

@@ -40,7 +40,8 @@ pub(super) fn is_version_word(word: &str) -> bool {
 
 /// Lowercase and NFC: how learned names and tokens are compared.
 pub(super) fn fold(s: &str) -> String {
-    s.nfc().flat_map(char::to_lowercase).collect()
+    let nfc: String = s.nfc().collect();
+    crate::anon::tokens::folded(&nfc).collect()
 }
 
 /// Strips what commonly ends a token in prose without being part of it.

@@ -59,6 +59,8 @@ pub enum Message<'a> {
         topic: &'static str,
         user: Option<&'a str>,
         host: Option<&'a str>,
+        /// The client's display (`Checkin failed …: user host display`).
+        display: Option<&'a str>,
     },
     /// Free text, with a topic where one is recognised.
     Other { topic: Option<&'static str> },
@@ -150,10 +152,13 @@ pub fn classify(body: &str) -> Message<'_> {
             if let Some(files) = body.strip_prefix("License file(s): ") {
                 return Message::LicenseFiles(files.trim());
             }
-            if let Some(m) = host_after(body, "Lost connection to ", "network") {
+        }
+        b'C' => {
+            if let Some(m) = checkin_failed(body) {
                 return m;
             }
         }
+        b'R' if body.starts_with("RESERVING ") => return reserving(body),
         b'H' => {
             if let Some(m) = host_after(body, "Host used in license file: ", "license_files") {
                 return m;
@@ -168,6 +173,7 @@ pub fn classify(body: &str) -> Message<'_> {
                 topic: "remove",
                 user,
                 host,
+                display: None,
             };
         }
         b'R' if body.starts_with("Rereading license file")
@@ -187,6 +193,9 @@ pub fn classify(body: &str) -> Message<'_> {
             };
         }
         _ => {}
+    }
+    if let Some(m) = connection(body) {
+        return m;
     }
     if first.is_ascii_alphabetic()
         && let Some(c) = SHUTDOWN.captures(body)
@@ -215,6 +224,58 @@ pub fn classify(body: &str) -> Message<'_> {
     Message::Other { topic: topic(body) }
 }
 
+/// A line about a connection to another server or a client
+/// ([`read::prose::connection`](crate::read::prose::connection)).
+fn connection(body: &str) -> Option<Message<'_>> {
+    Some(Message::Client {
+        topic: "network",
+        user: None,
+        host: crate::read::prose::connection(body)?,
+        display: None,
+    })
+}
+
+/// `Checkin failed feature "F": user host display`: the client who could
+/// not check in.
+fn checkin_failed(body: &str) -> Option<Message<'_>> {
+    let rest = body.strip_prefix("Checkin failed")?;
+    let (_, who) = rest.split_once("\": ")?;
+    let mut words = who.splitn(3, ' ');
+    fn named(w: Option<&str>) -> Option<&str> {
+        w.map(str::trim).filter(|w| !w.is_empty())
+    }
+    Some(Message::Client {
+        topic: "checkin",
+        user: named(words.next()),
+        host: named(words.next()),
+        display: named(words.next()),
+    })
+}
+
+/// `RESERVING 1 F/… license(s) for USER jdoe` (or `HOST`, `DISPLAY`,
+/// `INTERNET`): a reservation of the options file for one client. Groups
+/// (`USER_GROUP`, `HOST_GROUP`) are names the site gave, kept as written.
+fn reserving(body: &str) -> Message<'_> {
+    let target = body
+        .rsplit_once(" for ")
+        .map(|(_, t)| t.trim())
+        .and_then(|t| t.split_once(' '))
+        .map(|(kind, name)| (kind, name.trim()));
+    let (mut user, mut host, mut display) = (None, None, None);
+    match target {
+        Some(("USER", name)) => user = Some(name),
+        Some(("HOST" | "INTERNET", name)) => host = Some(name),
+        Some(("DISPLAY", name)) => display = Some(name),
+        _ => {}
+    }
+    Message::Client {
+        topic: "reserve",
+        user,
+        host,
+        display,
+    }
+}
+
 /// A line that names a host after a fixed `prefix`.
 fn host_after<'a>(body: &'a str, prefix: &str, topic: &'static str) -> Option<Message<'a>> {
     let word = body.strip_prefix(prefix)?.split_ascii_whitespace().next();
@@ -227,6 +288,7 @@ fn host_after<'a>(body: &'a str, prefix: &str, topic: &'static str) -> Option<Me
         topic,
         user: None,
         host,
+        display: None,
     })
 }
 
@@ -411,7 +473,8 @@ mod tests {
             Message::Client {
                 topic: "remove",
                 user: Some("jdoe"),
-                host: Some("ws1")
+                host: Some("ws1"),
+                display: None
             }
         );
         assert_eq!(
@@ -419,7 +482,8 @@ mod tests {
             Message::Client {
                 topic: "network",
                 user: None,
-                host: Some("ws-build04.corp.example")
+                host: Some("ws-build04.corp.example"),
+                display: None
             }
         );
         assert_eq!(
@@ -427,7 +491,8 @@ mod tests {
             Message::Client {
                 topic: "network",
                 user: None,
-                host: Some("ws7")
+                host: Some("ws7"),
+                display: None
             }
         );
         assert_eq!(
@@ -435,15 +500,64 @@ mod tests {
             Message::Client {
                 topic: "network",
                 user: None,
-                host: None
+                host: None,
+                display: None
             }
+        );
+        let client = |topic, user, host, display| Message::Client {
+            topic,
+            user,
+            host,
+            display,
+        };
+        assert_eq!(
+            classify(r#"Checkin failed feature "87561RVT_2022_0F": UPM upm00010 MacBook-Pro-de-"#),
+            client(
+                "checkin",
+                Some("UPM"),
+                Some("upm00010"),
+                Some("MacBook-Pro-de-")
+            )
+        );
+        assert_eq!(
+            classify("RESERVING 1 MATLAB/lic01 license for USER jdoe"),
+            client("reserve", Some("jdoe"), None, None)
+        );
+        assert_eq!(
+            classify("RESERVING 2 MATLAB/lic01 licenses for HOST ws-07"),
+            client("reserve", None, Some("ws-07"), None)
+        );
+        assert_eq!(
+            classify("RESERVING 10 85730ACD_2012_0F/145D 7797  licenses for USER_GROUP GROUP01"),
+            client("reserve", None, None, None)
+        );
+        for (line, host) in [
+            (r#""lic-b": Not a valid server hostname, exiting."#, "lic-b"),
+            ("lic-c: Not a valid server hostname", "lic-c"),
+            (
+                "Trying connection to lic-b.corp.example ...",
+                "lic-b.corp.example",
+            ),
+            ("MLM: lost connection to host ws9 (timeout)", "ws9"),
+            ("Connected to \"lic-c\"", "lic-c"),
+        ] {
+            assert_eq!(
+                classify(line),
+                client("network", None, Some(host), None),
+                "{line}"
+            );
+        }
+        assert_eq!(
+            classify("Unable to connect to the license server"),
+            client("network", None, None, None)
         );
         assert_eq!(
             classify("Host used in license file: lic01"),
             Message::Client {
                 topic: "license_files",
                 user: None,
-                host: Some("lic01")
+                host: Some("lic01"),
+                display: None
             }
         );
     }

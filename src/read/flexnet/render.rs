@@ -258,10 +258,18 @@ fn fill_message<'a>(ev: &mut Event<'a>, message: Message<'a>) {
             ev.user = user;
             ev.host = host;
         }
-        Message::Client { topic, user, host } => {
+        Message::Client {
+            topic,
+            user,
+            host,
+            display,
+        } => {
             ev.extra.push(("topic", Value::Str(topic)));
             ev.user = user;
             ev.host = host;
+            if let Some(d) = display {
+                ev.extra_str("display", d);
+            }
         }
         Message::LicenseFiles(files) => {
             ev.extra.push(("topic", Value::Str("license_files")));
