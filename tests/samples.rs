@@ -466,18 +466,7 @@ fn every_sample_anonymizes_without_a_leak() {
         for path in std::fs::read_dir(root.join(sub)).unwrap() {
             let path = path.unwrap().path();
             let out = dir.path().join("out.log");
-            let o = Command::new(bin)
-                .args(def)
-                .arg("anonymize")
-                .arg("--key-file")
-                .arg(&key)
-                .arg("-o")
-                .arg(&out)
-                .arg(&path)
-                .output()
-                .unwrap();
-            let err = String::from_utf8_lossy(&o.stderr);
-            assert_eq!(o.status.code(), Some(0), "{}: {err}", path.display());
+            anonymizes(def, &["anonymize"], &key, &out, &path);
             let original = std::fs::read_to_string(&path).unwrap();
             let anonymized = std::fs::read_to_string(&out).unwrap();
             // RLM: a REPROCESSED line per format line, a BADAUTH line per AUTH.
@@ -500,22 +489,28 @@ fn every_sample_anonymizes_without_a_leak() {
             // lines, on JSONL and on CSV.
             for (to, raw) in [("jsonl", true), ("jsonl", false), ("csv", false)] {
                 let out = dir.path().join(format!("out-{raw}.{to}"));
-                let o = Command::new(bin)
-                    .args(def)
-                    .args(["convert", "--anonymize", "--to", to, "--key-file"])
-                    .arg(&key)
-                    .args(raw.then_some("--raw"))
-                    .arg("-o")
-                    .arg(&out)
-                    .arg(&path)
-                    .output()
-                    .unwrap();
-                let err = String::from_utf8_lossy(&o.stderr);
-                assert_eq!(o.status.code(), Some(0), "{}: {err}", path.display());
+                let convert = ["convert", "--anonymize", "--to", to, "--raw"];
+                anonymizes(def, &convert[..4 + usize::from(raw)], &key, &out, &path);
                 verifies(&path, &out, def);
             }
         }
     }
+}
+
+/// `liclog [DEF] COMMAND --key-file KEY -o OUT ORIGINAL` exits 0.
+fn anonymizes(def: &[&str], command: &[&str], key: &Path, out: &Path, original: &Path) {
+    let o = Command::new(env!("CARGO_BIN_EXE_liclog"))
+        .args(def)
+        .args(command)
+        .arg("--key-file")
+        .arg(key)
+        .arg("-o")
+        .arg(out)
+        .arg(original)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{}: {err}", original.display());
 }
 
 /// `liclog verify ORIGINAL ANONYMIZED` passes (names as written and in
